@@ -1,0 +1,85 @@
+// Package app holds vionet's use cases. It declares the ports it needs (Store, and later the
+// southbound drivers and the media hub) and knows nothing of HTTP, SQL or SIP.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/vionet/vionet/internal/domain"
+)
+
+// Store is the persistence port, implemented by internal/store for SQLite and PostgreSQL.
+// Methods that take events write them to the push outbox in the same transaction.
+type Store interface {
+	AddTenant(ctx context.Context, t domain.Tenant) error
+	Tenant(ctx context.Context, appID string) (domain.Tenant, error)
+	Tenants(ctx context.Context) ([]domain.Tenant, error)
+	RemoveTenant(ctx context.Context, appID string) error
+	SetTenantSecret(ctx context.Context, appID, secret string) error
+
+	CreateDevice(ctx context.Context, d *domain.Device, events ...domain.Event) error
+	Device(ctx context.Context, deviceSn string) (*domain.Device, error)
+	ChannelOwner(ctx context.Context, channelSn string) (*domain.Device, error)
+	Devices(ctx context.Context, appID string, offset, limit int) ([]*domain.Device, int, error)
+	DeleteDevice(ctx context.Context, deviceID int64, events ...domain.Event) error
+	AddChannels(ctx context.Context, deviceID int64, chans []domain.Channel, events ...domain.Event) error
+	DeleteChannel(ctx context.Context, deviceID, channelID int64, events ...domain.Event) error
+	RenameDevice(ctx context.Context, deviceID int64, name string) error
+	RenameChannel(ctx context.Context, channelID int64, name string) error
+
+	Subscribe(ctx context.Context, appID string, t domain.MsgType, url string) error
+	Unsubscribe(ctx context.Context, appID string, t domain.MsgType) error
+	Publish(ctx context.Context, events ...domain.Event) error
+}
+
+// Platform is what this vionet node tells tenants and devices about itself.
+type Platform struct {
+	ID, Name, Vendor string
+	AreaCodes        []string // area-code prefixes served; empty serves every area
+
+	SIPID, SIPDomain, SIPPort string
+	PublicHost, IntranetHost  string
+	PublicHostV6, IntranetV6  string
+}
+
+// App is the set of use cases behind the northbound API and the operator CLI.
+type App struct {
+	store    Store
+	platform Platform
+	log      *slog.Logger
+	now      func() time.Time
+	pushed   func() // wakes the push dispatcher after events were committed
+	tenants  *tenantCache
+}
+
+// Options configures New.
+type Options struct {
+	Platform       Platform
+	Logger         *slog.Logger
+	TenantCacheTTL time.Duration
+	// OnPublished is called after a change that may have queued pushes was committed.
+	OnPublished func()
+}
+
+// New builds the use cases over store.
+func New(store Store, opts Options) *App {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.OnPublished == nil {
+		opts.OnPublished = func() {}
+	}
+	return &App{
+		store:    store,
+		platform: opts.Platform,
+		log:      opts.Logger,
+		now:      time.Now,
+		pushed:   opts.OnPublished,
+		tenants:  newTenantCache(store, opts.TenantCacheTTL),
+	}
+}
+
+// Platform returns this node's description.
+func (a *App) Platform() Platform { return a.platform }

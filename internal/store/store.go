@@ -1,0 +1,209 @@
+// Package store keeps vionet's state in SQL: embedded SQLite by default, PostgreSQL (pgx) when
+// one machine is outgrown. Both engines run the same queries (written with ? placeholders and
+// rebound for PostgreSQL) and their own embedded migrations, applied on Open.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/vionet/vionet/internal/domain"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Engine names a SQL dialect.
+type Engine string
+
+// Supported engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Store is the SQL implementation of the app layer's persistence ports.
+type Store struct {
+	db     *sql.DB
+	engine Engine
+	now    func() time.Time
+}
+
+// Open connects to dsn (a postgres:// URL, "sqlite:PATH", or empty for SQLite at
+// dataDir/vionet.db) and applies pending migrations.
+func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
+	var (
+		db     *sql.DB
+		engine Engine
+		err    error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		engine = Postgres
+		db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			db.SetMaxOpenConns(32)
+			db.SetMaxIdleConns(32)
+		}
+	default:
+		engine = SQLite
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			if err := os.MkdirAll(dataDir, 0o750); err != nil {
+				return nil, fmt.Errorf("store: data dir: %w", err)
+			}
+			path = filepath.Join(dataDir, "vionet.db")
+		}
+		// WAL lets the tenant CLI write while a server runs; busy_timeout makes the two wait
+		// for each other instead of failing; one writer connection avoids SQLITE_BUSY storms.
+		db, err = sql.Open("sqlite", "file:"+path+
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		if err == nil {
+			db.SetMaxOpenConns(1)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	s := &Store{db: db, engine: engine, now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Engine reports which SQL dialect the store uses.
+func (s *Store) Engine() Engine { return s.engine }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers (used by /healthz).
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func (s *Store) migrate(ctx context.Context) error {
+	dir := "migrations/" + string(s.engine)
+	entries, err := fs.ReadDir(migrationsFS, dir)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	for _, name := range names {
+		if err := s.applyMigration(ctx, dir, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, dir, name string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if s.engine == Postgres {
+			// Serialise concurrent starts of several nodes on one database.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7201)`); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
+			return fmt.Errorf("store: migration %s: %w", name, err)
+		}
+		if n > 0 {
+			return nil
+		}
+		body, err := fs.ReadFile(migrationsFS, dir+"/"+name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("store: migration %s: %w", name, err)
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), name, s.now().UnixMilli())
+		return err
+	})
+}
+
+// tx runs fn in a transaction, committing when it returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// q rewrites ? placeholders to $n for PostgreSQL. Queries never contain a literal '?'.
+func (s *Store) q(query string) string {
+	if s.engine != Postgres {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := range len(query) {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// isUniqueViolation recognises a duplicate-key error from either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") ||
+		strings.Contains(msg, "duplicate key value")
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.ErrNotFound
+	}
+	return err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
