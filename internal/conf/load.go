@@ -35,10 +35,22 @@ func LoadFlags(fs *flag.FlagSet, args []string, env []string) (Config, []string,
 		return cfg, nil, err
 	}
 	Bind(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
+	// Flags may come before or after positional arguments (`tenant rm APPID --db …`).
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return cfg, nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return cfg, positional, nil
+		}
+		if args[0] == "--" {
+			return cfg, append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
 	}
-	return cfg, fs.Args(), nil
 }
 
 // EnvName is the environment variable of a setting: api-addr → VIONET_API_ADDR.
