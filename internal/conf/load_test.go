@@ -3,6 +3,7 @@ package conf
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,5 +48,18 @@ func TestValidate(t *testing.T) {
 	c.DB = "mysql://x"
 	if err := c.Validate(); err == nil {
 		t.Fatal("want errors")
+	}
+}
+
+func TestEverySettingDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range Describe() {
+		key := line[:strings.IndexByte(line, '\t')]
+		if !strings.Contains(string(doc), "| `"+key+"` |") {
+			t.Errorf("setting %s missing from docs/configuration.md", key)
+		}
 	}
 }
