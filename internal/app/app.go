@@ -52,6 +52,7 @@ type App struct {
 	now      func() time.Time
 	pushed   func() // wakes the push dispatcher after events were committed
 	tenants  *tenantCache
+	sealer   *Sealer
 }
 
 // Options configures New.
@@ -78,8 +79,12 @@ func New(store Store, opts Options) *App {
 		now:      time.Now,
 		pushed:   opts.OnPublished,
 		tenants:  newTenantCache(store, opts.TenantCacheTTL),
+		sealer:   NewSealer(),
 	}
 }
+
+// Seal encrypts a secret for a tenant (4.3.2), e.g. a device's loginPwd.
+func (a *App) Seal(t domain.Tenant, secret string) (string, error) { return a.sealer.Seal(t, secret) }
 
 // Platform returns this node's description.
 func (a *App) Platform() Platform { return a.platform }

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/vionet/vionet/internal/domain"
 )
@@ -88,24 +89,74 @@ func NewKeyPair() (public, private string, err error) {
 	return base64.StdEncoding.EncodeToString(pub), base64.StdEncoding.EncodeToString(priv), nil
 }
 
-// Seal encrypts a secret for a tenant as 4.3.2 specifies: RSA/ECB/PKCS1Padding with the
+// Sealer encrypts secrets for tenants as 4.3.2 specifies: RSA/ECB/PKCS1Padding with the
 // tenant's public key, Base64 — what Java's Cipher.getInstance("RSA") decrypts.
-func Seal(t domain.Tenant, secret string) (string, error) {
-	der, err := base64.StdEncoding.DecodeString(t.PublicKey)
-	if err != nil {
-		return "", domain.Errorf(domain.CodeDecrypt, "tenant public key unreadable: %v", err)
+//
+// Device detail returns the SIP password encrypted on every call, so the Sealer remembers
+// parsed keys and, per (key, secret), the ciphertext: any PKCS#1 v1.5 ciphertext of the
+// secret decrypts to it, and a new key or secret is a new cache entry.
+type Sealer struct {
+	mu    sync.Mutex
+	keys  map[string]*rsa.PublicKey
+	cache map[sealKey]string
+}
+
+type sealKey struct{ publicKey, secret string }
+
+// maxSealed bounds each cache; reaching it starts the cache afresh.
+const maxSealed = 100_000
+
+// NewSealer returns an empty Sealer.
+func NewSealer() *Sealer {
+	return &Sealer{keys: map[string]*rsa.PublicKey{}, cache: map[sealKey]string{}}
+}
+
+// Seal encrypts secret with the tenant's public key.
+func (s *Sealer) Seal(t domain.Tenant, secret string) (string, error) {
+	k := sealKey{t.PublicKey, secret}
+	s.mu.Lock()
+	ct, ok := s.cache[k]
+	pub := s.keys[t.PublicKey]
+	s.mu.Unlock()
+	if ok {
+		return ct, nil
 	}
-	key, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return "", domain.Errorf(domain.CodeDecrypt, "tenant public key unreadable: %v", err)
+	if pub == nil {
+		var err error
+		if pub, err = parseRSAPublicKey(t.PublicKey); err != nil {
+			return "", err
+		}
 	}
-	pub, ok := key.(*rsa.PublicKey)
-	if !ok {
-		return "", domain.Errorf(domain.CodeDecrypt, "tenant public key is not RSA")
-	}
-	ct, err := rsa.EncryptPKCS1v15(rand.Reader, pub, []byte(secret))
+	raw, err := rsa.EncryptPKCS1v15(rand.Reader, pub, []byte(secret)) //nolint:staticcheck // 4.3.2 mandates PKCS#1 v1.5
 	if err != nil {
 		return "", domain.Errorf(domain.CodeDecrypt, "encrypt: %v", err)
 	}
-	return base64.StdEncoding.EncodeToString(ct), nil
+	ct = base64.StdEncoding.EncodeToString(raw)
+	s.mu.Lock()
+	if len(s.cache) >= maxSealed {
+		clear(s.cache)
+	}
+	if len(s.keys) >= maxSealed {
+		clear(s.keys)
+	}
+	s.cache[k] = ct
+	s.keys[t.PublicKey] = pub
+	s.mu.Unlock()
+	return ct, nil
+}
+
+func parseRSAPublicKey(b64 string) (*rsa.PublicKey, error) {
+	der, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, domain.Errorf(domain.CodeDecrypt, "tenant public key unreadable: %v", err)
+	}
+	key, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, domain.Errorf(domain.CodeDecrypt, "tenant public key unreadable: %v", err)
+	}
+	pub, ok := key.(*rsa.PublicKey)
+	if !ok {
+		return nil, domain.Errorf(domain.CodeDecrypt, "tenant public key is not RSA")
+	}
+	return pub, nil
 }

@@ -57,7 +57,7 @@ func (s *Server) addDevice(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pwd, err := app.Seal(c.Tenant, dev.LoginPwd)
+	pwd, err := s.app.Seal(c.Tenant, dev.LoginPwd)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (s *Server) getDevice(ctx context.Context, c *Call) (any, error) {
 	}
 	if dev.Protocol == domain.ProtocolGB28181 {
 		p := s.app.Platform()
-		if out.LoginPwd, err = app.Seal(c.Tenant, dev.LoginPwd); err != nil {
+		if out.LoginPwd, err = s.app.Seal(c.Tenant, dev.LoginPwd); err != nil {
 			return nil, err
 		}
 		out.DeviceType = int(dev.Type)

@@ -14,6 +14,11 @@ const deviceColumns = `id, appid, device_sn, protocol, device_name, device_type,
 	device_token, is_intranet, supports_v6, platform_id, mac, online_status, remote_ip, remote_port, manufacturer,
 	model, firmware, created_at`
 
+// deviceColumnsD is deviceColumns qualified with the alias d (a test keeps the two in step).
+const deviceColumnsD = `d.id, d.appid, d.device_sn, d.protocol, d.device_name, d.device_type, d.channel_count,
+	d.login_name, d.login_pwd, d.device_token, d.is_intranet, d.supports_v6, d.platform_id, d.mac, d.online_status,
+	d.remote_ip, d.remote_port, d.manufacturer, d.model, d.firmware, d.created_at`
+
 // CreateDevice inserts d with its channels and publishes events, atomically. It returns
 // domain.ErrConflict when the device or a channel code already exists.
 func (s *Store) CreateDevice(ctx context.Context, d *domain.Device, events ...domain.Event) error {
@@ -78,18 +83,49 @@ func (s *Store) insertChannels(ctx context.Context, tx *sql.Tx, deviceID int64, 
 }
 
 // Device loads a device with its channels by deviceSn, whoever owns it (the app layer
-// checks ownership so it can tell "not yours" from "no such device").
+// checks ownership so it can tell "not yours" from "no such device"). One round trip: the
+// device row repeats beside each of its channels.
 func (s *Store) Device(ctx context.Context, deviceSn string) (*domain.Device, error) {
-	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+deviceColumns+` FROM devices WHERE device_sn = ?`), deviceSn)
-	d, err := scanDevice(row)
+	st, err := s.prepared(ctx, `SELECT `+deviceColumnsD+`,
+		c.id, COALESCE(c.channel_sn, ''), c.channel_no, c.channel_name, c.online_status
+		FROM devices d LEFT JOIN channels c ON c.device_id = d.id WHERE d.device_sn = ? ORDER BY c.id`)
 	if err != nil {
-		return nil, notFound(err)
+		return nil, fmt.Errorf("store: device: %w", err)
 	}
-	chans, err := s.channelsOf(ctx, []int64{d.ID})
+	rows, err := st.QueryContext(ctx, deviceSn)
 	if err != nil {
+		return nil, fmt.Errorf("store: device: %w", err)
+	}
+	defer rows.Close()
+	var d *domain.Device
+	for rows.Next() {
+		var (
+			dev      domain.Device
+			chID     sql.NullInt64
+			chSn     string
+			chNo     sql.NullInt64
+			chName   sql.NullString
+			chOnline sql.NullInt64
+		)
+		dest, finish := deviceDest(&dev)
+		if err := rows.Scan(append(dest, &chID, &chSn, &chNo, &chName, &chOnline)...); err != nil {
+			return nil, fmt.Errorf("store: scan device: %w", err)
+		}
+		if d == nil {
+			finish()
+			d = &dev
+		}
+		if chID.Valid {
+			d.Channels = append(d.Channels, domain.Channel{ID: chID.Int64, DeviceID: d.ID, ChannelSn: chSn,
+				ChannelID: int(chNo.Int64), Name: chName.String, Online: domain.OnlineStatus(chOnline.Int64)})
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	d.Channels = chans[d.ID]
+	if d == nil {
+		return nil, domain.ErrNotFound
+	}
 	return d, nil
 }
 
@@ -219,24 +255,33 @@ func (s *Store) RenameChannel(ctx context.Context, channelID int64, name string)
 
 type scanner interface{ Scan(...any) error }
 
-func scanDevice(r scanner) (*domain.Device, error) {
-	var d domain.Device
+// deviceDest returns Scan destinations for deviceColumns and a function that converts the
+// scanned values into d once Scan has run.
+func deviceDest(d *domain.Device) (dest []any, finish func()) {
 	var proto, typ, intranet, v6, online int
 	var created int64
-	err := r.Scan(&d.ID, &d.AppID, &d.DeviceSn, &proto, &d.Name, &typ, &d.ChannelCount, &d.LoginName, &d.LoginPwd,
+	dest = []any{&d.ID, &d.AppID, &d.DeviceSn, &proto, &d.Name, &typ, &d.ChannelCount, &d.LoginName, &d.LoginPwd,
 		&d.Token, &intranet, &v6, &d.PlatformID, &d.Mac, &online, &d.RemoteIP, &d.RemotePort, &d.Manufacturer,
-		&d.Model, &d.Firmware, &created)
-	if err != nil {
+		&d.Model, &d.Firmware, &created}
+	return dest, func() {
+		d.Protocol = domain.Protocol(proto)
+		d.Type = domain.DeviceType(typ)
+		d.IsIntranet = intranet == 1
+		d.SupportsV6 = v6 == 1
+		d.Online = domain.OnlineStatus(online)
+		d.CreatedAt = time.UnixMilli(created)
+	}
+}
+
+func scanDevice(r scanner) (*domain.Device, error) {
+	var d domain.Device
+	dest, finish := deviceDest(&d)
+	if err := r.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("store: scan device: %w", err)
 	}
-	d.Protocol = domain.Protocol(proto)
-	d.Type = domain.DeviceType(typ)
-	d.IsIntranet = intranet == 1
-	d.SupportsV6 = v6 == 1
-	d.Online = domain.OnlineStatus(online)
-	d.CreatedAt = time.UnixMilli(created)
+	finish()
 	return &d, nil
 }

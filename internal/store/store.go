@@ -12,9 +12,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -36,18 +38,20 @@ const (
 
 // Store is the SQL implementation of the app layer's persistence ports.
 type Store struct {
-	db     *sql.DB
+	db     *sql.DB // writes (and everything on PostgreSQL)
+	rdb    *sql.DB // reads; on SQLite a pool of read-only connections beside the single writer
 	engine Engine
 	now    func() time.Time
+	stmts  sync.Map // query text → *sql.Stmt on rdb, for the hot read paths
 }
 
 // Open connects to dsn (a postgres:// URL, "sqlite:PATH", or empty for SQLite at
 // dataDir/vionet.db) and applies pending migrations.
 func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 	var (
-		db     *sql.DB
-		engine Engine
-		err    error
+		db, rdb *sql.DB
+		engine  Engine
+		err     error
 	)
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
@@ -56,6 +60,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 		if err == nil {
 			db.SetMaxOpenConns(32)
 			db.SetMaxIdleConns(32)
+			rdb = db
 		}
 	default:
 		engine = SQLite
@@ -68,10 +73,17 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 		}
 		// WAL lets the tenant CLI write while a server runs; busy_timeout makes the two wait
 		// for each other instead of failing; one writer connection avoids SQLITE_BUSY storms.
-		db, err = sql.Open("sqlite", "file:"+path+
-			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		const pragmas = "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		db, err = sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_txlock=immediate"+pragmas)
 		if err == nil {
 			db.SetMaxOpenConns(1)
+			// WAL readers never block the writer nor each other: reads get their own pool.
+			rdb, err = sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)"+pragmas)
+			if err == nil {
+				n := 2 * runtime.GOMAXPROCS(0)
+				rdb.SetMaxOpenConns(n)
+				rdb.SetMaxIdleConns(n)
+			}
 		}
 	}
 	if err != nil {
@@ -81,9 +93,9 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	s := &Store{db: db, engine: engine, now: time.Now}
+	s := &Store{db: db, rdb: rdb, engine: engine, now: time.Now}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -93,7 +105,29 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 func (s *Store) Engine() Engine { return s.engine }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	if s.rdb != s.db {
+		s.rdb.Close()
+	}
+	return s.db.Close()
+}
+
+// prepared returns a statement for a hot read query, prepared once on the read pool.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.rdb.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
 
 // Ping checks that the database answers (used by /healthz).
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

@@ -27,8 +27,11 @@ func (s *Store) AddTenant(ctx context.Context, t domain.Tenant) error {
 func (s *Store) Tenant(ctx context.Context, appID string) (domain.Tenant, error) {
 	var t domain.Tenant
 	var created int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT appid, secret_key, public_key, created_at FROM tenants WHERE appid = ?`), appID).
-		Scan(&t.AppID, &t.SecretKey, &t.PublicKey, &created)
+	st, err := s.prepared(ctx, `SELECT appid, secret_key, public_key, created_at FROM tenants WHERE appid = ?`)
+	if err != nil {
+		return t, fmt.Errorf("store: tenant: %w", err)
+	}
+	err = st.QueryRowContext(ctx, appID).Scan(&t.AppID, &t.SecretKey, &t.PublicKey, &created)
 	if err != nil {
 		return t, notFound(err)
 	}
