@@ -19,6 +19,7 @@ import (
 
 	"github.com/vionet/vionet/internal/app"
 	"github.com/vionet/vionet/internal/conf"
+	"github.com/vionet/vionet/internal/domain"
 	"github.com/vionet/vionet/internal/northbound"
 	"github.com/vionet/vionet/internal/push"
 	"github.com/vionet/vionet/internal/store"
@@ -79,6 +80,9 @@ func NewApp(st *store.Store, cfg conf.Config, log *slog.Logger, onPublished func
 // rotated secret takes effect on the next attempt).
 func (d *Daemon) tenantSecret(ctx context.Context, appID string) (string, error) {
 	t, err := d.store.Tenant(ctx, appID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return "", fmt.Errorf("%w: %s", push.ErrUnknownTenant, appID)
+	}
 	if err != nil {
 		return "", err
 	}

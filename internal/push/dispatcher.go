@@ -208,16 +208,20 @@ func (d *Dispatcher) refreshDepth(ctx context.Context) {
 
 // deliver makes one attempt at del and records its outcome.
 func (d *Dispatcher) deliver(ctx context.Context, del Delivery) {
+	var lastErr string
+	var permanent bool
 	secret, err := d.secrets(ctx, del.AppID)
-	if err != nil {
-		if ctx.Err() != nil {
-			return // shutting down: abandon, the lease lapses
-		}
+	switch {
+	case err == nil:
+		lastErr, permanent = d.attempt(ctx, del, secret)
+	case ctx.Err() != nil:
+		return // shutting down: abandon, the lease lapses
+	case errors.Is(err, ErrUnknownTenant):
 		d.dead(ctx, del, del.Attempts, "secret: "+err.Error())
 		return
+	default: // e.g. the database is briefly unavailable: an ordinary failed attempt
+		lastErr = "secret: " + err.Error()
 	}
-
-	lastErr, permanent := d.attempt(ctx, del, secret)
 	if lastErr == "" {
 		d.delivered(ctx, del)
 		return

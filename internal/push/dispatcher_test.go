@@ -3,7 +3,7 @@ package push
 import (
 	"bytes"
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -31,7 +31,7 @@ func testSecrets(_ context.Context, appID string) (string, error) {
 	if appID == testAppID {
 		return testSecret, nil
 	}
-	return "", errors.New("tenant " + appID + " not found")
+	return "", fmt.Errorf("%w: tenant %s not found", ErrUnknownTenant, appID)
 }
 
 func testConfig() Config {
@@ -640,5 +640,29 @@ func TestMetricsSharedRegistry(t *testing.T) {
 		if !names[n] {
 			t.Errorf("%s not registered", n)
 		}
+	}
+}
+
+// A transient secret-lookup failure (say, the database restarting) is a failed attempt,
+// retried like any other, not a dead letter.
+func TestTransientSecretErrorIsRetried(t *testing.T) {
+	rc, srv := newReceiver(t, nil)
+	h := newHarness(t, testConfig(), nil)
+	var mu sync.Mutex
+	calls := 0
+	h.d.secrets = func(ctx context.Context, appID string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls++; calls == 1 {
+			return "", fmt.Errorf("database is locked")
+		}
+		return testSecrets(ctx, appID)
+	}
+	id := h.ob.add(Delivery{AppID: testAppID, URL: srv.URL, MsgType: 1, Body: testBody(1)})
+	h.start(t)
+
+	eventually(t, 2*time.Second, "delivery after a transient secret error", func() bool { return h.ob.row(id).status == statusDelivered })
+	if rc.hitCount() != 1 {
+		t.Errorf("receiver hit %d times, want 1", rc.hitCount())
 	}
 }

@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -34,6 +35,10 @@ type Outbox interface {
 	// Pending counts deliveries not yet delivered nor dead.
 	Pending(ctx context.Context) (int, error)
 }
+
+// ErrUnknownTenant is what a SecretFunc returns (wrapped) when the tenant no longer exists:
+// its pushes are dead-lettered at once. Any other error counts as a failed attempt.
+var ErrUnknownTenant = errors.New("push: unknown tenant")
 
 // SecretFunc returns the tenant's current secret key, used to sign each attempt.
 //
