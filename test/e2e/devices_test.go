@@ -133,6 +133,11 @@ func TestDeviceLifecycle(t *testing.T) {
 			t.Errorf("platforms for 110000: %+v %v", ps, err)
 		}
 
+		// DELETE also takes its parameters as a JSON body.
+		del := rawCall{appID: k.AppID, secret: k.SecretKey, method: http.MethodDelete, path: "/cmiot/v2/api/device",
+			params: `{"deleteType":2,"deviceSn":"` + nvr.DeviceSn + `","channelSn":"` + nvr.ChannelList[1].ChannelSn + `","force":"0"}`, deleteBody: true}
+		expectCode(t, "DELETE with a JSON body", del.do(t, s.url()), "000000", "")
+
 		// Delete the IPC; it is gone.
 		if err := c.DeleteDevice(cx, sdk.DeleteDeviceRequest{DeleteType: 1, DeviceSn: ipc.DeviceSn}); err != nil {
 			t.Fatal(err)

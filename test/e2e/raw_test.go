@@ -25,6 +25,7 @@ type rawCall struct {
 	signParams   *string
 	emptyMD5     bool // sign an empty md5 part instead of md5("")
 	drop         string
+	deleteBody   bool // send DELETE parameters as a JSON body instead of jsonObject
 	headers      map[string]string
 }
 
@@ -59,7 +60,7 @@ func (c rawCall) do(t *testing.T, base string) rawEnvelope {
 
 	u := base + c.path
 	var body io.Reader
-	if c.method == http.MethodGet || c.method == http.MethodDelete {
+	if c.method == http.MethodGet || (c.method == http.MethodDelete && !c.deleteBody) {
 		if c.params != "" {
 			u += "?jsonObject=" + url.QueryEscape(c.params)
 		}
