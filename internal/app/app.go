@@ -32,6 +32,9 @@ type Store interface {
 	Subscribe(ctx context.Context, appID string, t domain.MsgType, url string) error
 	Unsubscribe(ctx context.Context, appID string, t domain.MsgType) error
 	Publish(ctx context.Context, events ...domain.Event) error
+
+	UpdateDevice(ctx context.Context, deviceSn string, fn func(d *domain.Device) ([]domain.Event, error)) error
+	Registrations(ctx context.Context, now time.Time) ([]domain.Registration, error)
 }
 
 // Platform is what this vionet node tells tenants and devices about itself.
@@ -53,6 +56,7 @@ type App struct {
 	pushed   func() // wakes the push dispatcher after events were committed
 	tenants  *tenantCache
 	sealer   *Sealer
+	gb       GB28181 // nil until a GB/T 28181 driver is wired
 }
 
 // Options configures New.

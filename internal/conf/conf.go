@@ -30,6 +30,10 @@ type Config struct {
 	SIPDomain string `conf:"sip-domain" help:"GB/T 28181 SIP domain (10 digits); also the prefix of device codes vionet issues"`
 	SIPAddr   string `conf:"sip-addr" help:"SIP listen address (UDP and TCP)"`
 
+	SIPKeepaliveInterval time.Duration `conf:"sip-keepalive-interval" help:"keepalive period expected from GB/T 28181 devices"`
+	SIPKeepaliveMisses   int           `conf:"sip-keepalive-misses" help:"missed keepalives after which a device is offline"`
+	SIPRequestTimeout    time.Duration `conf:"sip-request-timeout" help:"how long a query to a device waits for its answer"`
+
 	PlatformID     string   `conf:"platform-id" help:"ID of this access platform (4.4.1.1 platformId, 4.4.5.1)"`
 	PlatformName   string   `conf:"platform-name" help:"name of this access platform"`
 	PlatformVendor string   `conf:"platform-vendor" help:"vendor of this access platform"`
@@ -55,29 +59,33 @@ type Config struct {
 // Defaults returns the configuration that works on a laptop with nothing else set.
 func Defaults() Config {
 	return Config{
-		DataDir:          "./data",
-		APIAddr:          ":8081",
-		PublicHost:       "127.0.0.1",
-		IntranetHost:     "127.0.0.1",
-		SIPID:            "34020000002000000001",
-		SIPDomain:        "3402000000",
-		SIPAddr:          ":5060",
-		PlatformID:       "1",
-		PlatformName:     "vionet",
-		PlatformVendor:   "vionet",
-		RateLimit:        500,
-		RateBurst:        1000,
-		TimestampWindow:  15 * time.Minute,
-		MaxBodyBytes:     1 << 20,
-		TenantCacheTTL:   2 * time.Second,
-		PushWorkers:      8,
-		PushTimeout:      10 * time.Second,
-		PushRetryInitial: 2 * time.Second,
-		PushRetryMax:     10 * time.Minute,
-		PushRetryFor:     24 * time.Hour,
-		PushPoll:         time.Second,
-		LogLevel:         "info",
-		ShutdownTimeout:  10 * time.Second,
+		DataDir:      "./data",
+		APIAddr:      ":8081",
+		PublicHost:   "127.0.0.1",
+		IntranetHost: "127.0.0.1",
+		SIPID:        "34020000002000000001",
+		SIPDomain:    "3402000000",
+		SIPAddr:      ":5060",
+
+		SIPKeepaliveInterval: 60 * time.Second,
+		SIPKeepaliveMisses:   3,
+		SIPRequestTimeout:    10 * time.Second,
+		PlatformID:           "1",
+		PlatformName:         "vionet",
+		PlatformVendor:       "vionet",
+		RateLimit:            500,
+		RateBurst:            1000,
+		TimestampWindow:      15 * time.Minute,
+		MaxBodyBytes:         1 << 20,
+		TenantCacheTTL:       2 * time.Second,
+		PushWorkers:          8,
+		PushTimeout:          10 * time.Second,
+		PushRetryInitial:     2 * time.Second,
+		PushRetryMax:         10 * time.Minute,
+		PushRetryFor:         24 * time.Hour,
+		PushPoll:             time.Second,
+		LogLevel:             "info",
+		ShutdownTimeout:      10 * time.Second,
 	}
 }
 

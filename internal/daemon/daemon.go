@@ -22,6 +22,7 @@ import (
 	"github.com/vionet/vionet/internal/domain"
 	"github.com/vionet/vionet/internal/northbound"
 	"github.com/vionet/vionet/internal/push"
+	"github.com/vionet/vionet/internal/southbound/gb28181"
 	"github.com/vionet/vionet/internal/store"
 )
 
@@ -33,6 +34,7 @@ type Daemon struct {
 	app      *app.App
 	api      *northbound.Server
 	pushes   *push.Dispatcher
+	gb       *gb28181.Server
 	registry *prometheus.Registry
 }
 
@@ -54,6 +56,16 @@ func Open(ctx context.Context, cfg conf.Config, log *slog.Logger) (*Daemon, erro
 		MaxBackoff: cfg.PushRetryMax, MaxAge: cfg.PushRetryFor, PollInterval: cfg.PushPoll,
 	}, st.Outbox(), d.tenantSecret, reg, log, nil)
 	d.app = NewApp(st, cfg, log, d.pushes.Notify)
+	d.gb, err = gb28181.New(gb28181.Config{
+		Addr: cfg.SIPAddr, ServerID: cfg.SIPID, Domain: cfg.SIPDomain,
+		KeepaliveInterval: cfg.SIPKeepaliveInterval, KeepaliveMisses: cfg.SIPKeepaliveMisses,
+		RequestTimeout: cfg.SIPRequestTimeout,
+	}, d.app, reg, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	d.app.SetGB28181(d.gb)
 	d.api = northbound.New(d.app, northbound.Options{
 		TimestampWindow: cfg.TimestampWindow, MaxBodyBytes: cfg.MaxBodyBytes,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
@@ -124,6 +136,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	sipCtx, stopSIP := context.WithCancel(context.Background())
+	if err := d.gb.Start(sipCtx); err != nil {
+		stopSIP()
+		ln.Close()
+		return err
+	}
 	pushCtx, stopPushes := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -144,6 +162,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		err = srv.Shutdown(sctx)
 		cancel()
 	}
+	stopSIP()
+	d.gb.Wait()
 	stopPushes()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {

@@ -58,6 +58,12 @@ type Device struct {
 	Firmware     string
 	CreatedAt    time.Time
 	Channels     []Channel
+
+	// Southbound registration (GB/T 28181): how the device is reached and until when.
+	Transport       string
+	RegisteredUntil time.Time
+	GBVersion       string
+	Charset         string
 }
 
 // Channel is one video source of a device (an NVR input, a multi-lens camera's lens).

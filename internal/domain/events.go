@@ -66,3 +66,14 @@ type OnlineMsg struct {
 func Millis(t time.Time) string {
 	return strconv.FormatInt(t.UnixMilli(), 10)
 }
+
+// ChannelChangeMsg is the body of msgType 8 (设备通道变更消息), which the spec lists but never
+// defines; see docs/spec-decisions.md.
+type ChannelChangeMsg struct {
+	ChangeType  string `json:"changeType"` // add, update, delete
+	DetectTime  string `json:"detectTime"`
+	DeviceSn    string `json:"deviceSn"`
+	ChannelSn   string `json:"channelSn,omitempty"`
+	ChannelID   int    `json:"channelId"`
+	ChannelName string `json:"channelName,omitempty"`
+}

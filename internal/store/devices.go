@@ -12,12 +12,13 @@ import (
 
 const deviceColumns = `id, appid, device_sn, protocol, device_name, device_type, channel_count, login_name, login_pwd,
 	device_token, is_intranet, supports_v6, platform_id, mac, online_status, remote_ip, remote_port, manufacturer,
-	model, firmware, created_at`
+	model, firmware, created_at, sip_transport, registered_until, gb_version, charset`
 
 // deviceColumnsD is deviceColumns qualified with the alias d (a test keeps the two in step).
 const deviceColumnsD = `d.id, d.appid, d.device_sn, d.protocol, d.device_name, d.device_type, d.channel_count,
 	d.login_name, d.login_pwd, d.device_token, d.is_intranet, d.supports_v6, d.platform_id, d.mac, d.online_status,
-	d.remote_ip, d.remote_port, d.manufacturer, d.model, d.firmware, d.created_at`
+	d.remote_ip, d.remote_port, d.manufacturer, d.model, d.firmware, d.created_at, d.sip_transport,
+	d.registered_until, d.gb_version, d.charset`
 
 // CreateDevice inserts d with its channels and publishes events, atomically. It returns
 // domain.ErrConflict when the device or a channel code already exists.
@@ -259,10 +260,10 @@ type scanner interface{ Scan(...any) error }
 // scanned values into d once Scan has run.
 func deviceDest(d *domain.Device) (dest []any, finish func()) {
 	var proto, typ, intranet, v6, online int
-	var created int64
+	var created, regUntil int64
 	dest = []any{&d.ID, &d.AppID, &d.DeviceSn, &proto, &d.Name, &typ, &d.ChannelCount, &d.LoginName, &d.LoginPwd,
 		&d.Token, &intranet, &v6, &d.PlatformID, &d.Mac, &online, &d.RemoteIP, &d.RemotePort, &d.Manufacturer,
-		&d.Model, &d.Firmware, &created}
+		&d.Model, &d.Firmware, &created, &d.Transport, &regUntil, &d.GBVersion, &d.Charset}
 	return dest, func() {
 		d.Protocol = domain.Protocol(proto)
 		d.Type = domain.DeviceType(typ)
@@ -270,6 +271,9 @@ func deviceDest(d *domain.Device) (dest []any, finish func()) {
 		d.SupportsV6 = v6 == 1
 		d.Online = domain.OnlineStatus(online)
 		d.CreatedAt = time.UnixMilli(created)
+		if regUntil > 0 {
+			d.RegisteredUntil = time.UnixMilli(regUntil)
+		}
 	}
 }
 

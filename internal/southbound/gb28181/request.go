@@ -1,0 +1,137 @@
+package gb28181
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/vionet/vionet/internal/southbound/gb28181/manscdp"
+)
+
+// waiterKey matches a device's answer to the query that asked for it (GB/T 28181 answers are
+// separate MESSAGEs carrying the query's CmdType and SN).
+type waiterKey struct {
+	device, cmd string
+	sn          int
+}
+
+type waiters struct {
+	mu sync.Mutex
+	m  map[waiterKey]chan *manscdp.Message
+}
+
+func newWaiters() *waiters { return &waiters{m: map[waiterKey]chan *manscdp.Message{}} }
+
+// add registers a waiter; it must be called before the query is sent so the answer can
+// never arrive unobserved.
+func (w *waiters) add(k waiterKey) chan *manscdp.Message {
+	ch := make(chan *manscdp.Message, 1)
+	w.mu.Lock()
+	w.m[k] = ch
+	w.mu.Unlock()
+	return ch
+}
+
+func (w *waiters) remove(k waiterKey) {
+	w.mu.Lock()
+	delete(w.m, k)
+	w.mu.Unlock()
+}
+
+// deliver hands an answer to its waiter, if any; it reports whether one was waiting.
+func (w *waiters) deliver(k waiterKey, m *manscdp.Message) bool {
+	w.mu.Lock()
+	ch, ok := w.m[k]
+	delete(w.m, k)
+	w.mu.Unlock()
+	if ok {
+		ch <- m
+	}
+	return ok
+}
+
+// query sends a MANSCDP query or control and waits for the device's answer with the same
+// CmdType and SN.
+func (s *Server) query(ctx context.Context, id, cmd string, sn int, body any) (*manscdp.Message, error) {
+	k := waiterKey{id, cmd, sn}
+	ch := s.waiters.add(k)
+	defer s.waiters.remove(k)
+	if err := s.send(ctx, id, body); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	select {
+	case m := <-ch:
+		return m, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %s (SN %d)", ErrNoAnswer, cmd, sn)
+	}
+}
+
+// send delivers a MANSCDP body to a registered device in a MESSAGE, through the address (UDP)
+// or connection (TCP) it registered from, and waits for the SIP 200.
+func (s *Server) send(ctx context.Context, id string, body any) error {
+	sess, ok := s.sessions.get(id)
+	if !ok || !sess.online {
+		return fmt.Errorf("%w: %s", ErrOffline, id)
+	}
+	raw, err := manscdp.Encode(body, sess.reg.Charset)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	req := s.newRequest(sip.MESSAGE, sess, raw)
+	client := s.udpClient
+	if sess.reg.Transport == "TCP" {
+		client = s.tcpClient
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	res, err := client.Do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrNoAnswer, id, err)
+	}
+	if res.StatusCode != 200 {
+		return fmt.Errorf("device %s answered %d %s", id, res.StatusCode, res.Reason)
+	}
+	return nil
+}
+
+// newRequest builds a request from the platform to a device's registered address.
+func (s *Server) newRequest(method sip.RequestMethod, sess session, body []byte) *sip.Request {
+	hostPort := net.JoinHostPort(sess.reg.IP, strconv.Itoa(sess.reg.Port))
+	req := sip.NewRequest(method, sip.Uri{Scheme: "sip", User: sess.reg.DeviceSn, Host: sess.reg.IP, Port: sess.reg.Port})
+	req.SetTransport(sess.reg.Transport)
+	req.SetDestination(hostPort)
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: s.cfg.ServerID, Host: s.cfg.Domain}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: sess.reg.DeviceSn, Host: s.cfg.Domain}})
+	if body != nil {
+		req.AppendHeader(sip.NewHeader("Content-Type", "Application/MANSCDP+xml"))
+		req.SetBody(body)
+	}
+	return req
+}
+
+// QueryDeviceInfo asks a device for its manufacturer, model and firmware and records them.
+func (s *Server) QueryDeviceInfo(ctx context.Context, id string) error {
+	sn := s.nextSN()
+	m, err := s.query(ctx, id, "DeviceInfo", sn, manscdp.NewDeviceInfoQuery(sn, id))
+	if err != nil {
+		return err
+	}
+	return s.applyDeviceInfo(ctx, id, m)
+}
+
+// QueryCatalog asks a device for its channels and returns once every part of the answer
+// arrived and was applied.
+func (s *Server) QueryCatalog(ctx context.Context, id string) error {
+	sn := s.nextSN()
+	_, err := s.query(ctx, id, "Catalog", sn, manscdp.NewCatalogQuery(sn, id))
+	return err
+}
