@@ -75,7 +75,7 @@ func splitDeclaration(b []byte) (encoding string, rest []byte) {
 	}
 	decl := b[5:end]
 	rest = b[end+2:]
-	i := bytes.Index(bytes.ToLower(decl), []byte("encoding"))
+	i := indexFoldASCII(decl, "encoding")
 	if i < 0 {
 		return "", rest
 	}
@@ -94,6 +94,28 @@ func splitDeclaration(b []byte) (encoding string, rest []byte) {
 		v = v[:j]
 	}
 	return string(bytes.TrimSpace(v)), rest
+}
+
+// indexFoldASCII is bytes.Index with ASCII case folding; unlike
+// bytes.ToLower it keeps offsets of non-UTF-8 input intact.
+func indexFoldASCII(b []byte, sub string) int {
+	for i := 0; i+len(sub) <= len(b); i++ {
+		match := true
+		for j := range len(sub) {
+			c := b[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return i
+		}
+	}
+	return -1
 }
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
@@ -144,6 +166,9 @@ func Encode(v any, charset string) ([]byte, error) {
 	cs, ok := canonicalCharset(charset)
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnsupportedCharset, charset)
+	}
+	if v == nil {
+		return nil, errors.New("manscdp: Encode(nil)")
 	}
 	var buf bytes.Buffer
 	enc := xml.NewEncoder(&buf)

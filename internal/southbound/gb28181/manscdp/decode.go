@@ -49,8 +49,10 @@ type Message struct {
 	// before its root element closed; Raw was closed off at that point.
 	Partial bool
 	// Raw is the cleaned document re-encoded as UTF-8 XML without a
-	// declaration: the root element only, canonical root name, entities
-	// escaped, comments and trailing garbage dropped.
+	// declaration: the root element only, with the canonical root name,
+	// the CmdType/SN/DeviceID texts as in the fields above (a repeated one
+	// is dropped: the first wins), namespace prefixes, comments and
+	// trailing garbage removed, and entities escaped.
 	Raw []byte
 }
 
@@ -117,7 +119,7 @@ func (m *Message) Into(v any) error {
 	if err == nil {
 		return nil
 	}
-	if err2, retried := unmarshalLenient(m.Raw, v, err); retried {
+	if retried, err2 := unmarshalLenient(m.Raw, v, err); retried {
 		err = err2
 		if err == nil {
 			return nil
@@ -143,8 +145,10 @@ func (m *Message) Typed() (any, error) {
 }
 
 // sanitize drops characters XML 1.0 forbids and escapes every '&' that
-// does not start a well-formed, predefined or numeric entity reference.
+// does not start a well-formed, predefined or numeric entity reference
+// (outside CDATA sections, where '&' is literal).
 func sanitize(b []byte) []byte {
+	const cdataStart, cdataEnd = "<![CDATA[", "]]>"
 	var out []byte // allocated on first change
 	last := 0
 	flush := func(i int) {
@@ -153,11 +157,20 @@ func sanitize(b []byte) []byte {
 		}
 		out = append(out, b[last:i]...)
 	}
+	inCDATA := false
 	for i := 0; i < len(b); {
 		c := b[i]
 		if c < utf8.RuneSelf {
 			switch {
-			case c == '&':
+			case c == '<' && !inCDATA && bytes.HasPrefix(b[i:], []byte(cdataStart)):
+				inCDATA = true
+				i += len(cdataStart)
+				continue
+			case c == ']' && inCDATA && bytes.HasPrefix(b[i:], []byte(cdataEnd)):
+				inCDATA = false
+				i += len(cdataEnd)
+				continue
+			case c == '&' && !inCDATA:
 				if !entityAt(b[i:]) {
 					flush(i)
 					out = append(out, "&amp;"...)
@@ -220,6 +233,9 @@ func entityAt(b []byte) bool {
 		(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
+// maxDepth bounds element nesting in Decode.
+const maxDepth = 64
+
 type headerFields struct {
 	root, cmdType, sn, deviceID string
 	partial                     bool
@@ -241,29 +257,38 @@ func clean(text []byte) ([]byte, headerFields, error) {
 	capture := ""      // header field being read at depth 2
 	var captured strings.Builder
 	rootSeen := false
+	seen := map[string]bool{} // header fields already written
+	skip := 0                 // >0 while dropping a repeated header field
 
-	endCapture := func() {
+	// endCapture records a header field and writes its text, trimmed (and
+	// for CmdType canonicalised), so typed structs see what Message does.
+	endCapture := func() error {
+		v := strings.TrimSpace(captured.String())
 		switch capture {
 		case "CmdType":
+			v = canonicalCmdType(v)
 			if f.cmdType == "" {
-				f.cmdType = strings.TrimSpace(captured.String())
+				f.cmdType = v
 			}
 		case "SN":
 			if f.sn == "" {
-				f.sn = captured.String()
+				f.sn = v
 			}
 		case "DeviceID":
 			if f.deviceID == "" {
-				f.deviceID = captured.String()
+				f.deviceID = v
 			}
 		}
 		capture = ""
 		captured.Reset()
+		return enc.EncodeToken(xml.CharData(v))
 	}
 	closeTo := func(n int) error { // close elements until len(stack) == n
 		for len(stack) > n {
-			if len(stack) == 2 {
-				endCapture()
+			if len(stack) == 2 && capture != "" {
+				if err := endCapture(); err != nil {
+					return err
+				}
 			}
 			name := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
@@ -290,9 +315,30 @@ loop:
 			}
 			break loop
 		}
+		if skip > 0 {
+			switch tok.(type) {
+			case xml.StartElement:
+				skip++
+			case xml.EndElement:
+				skip--
+			}
+			continue
+		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			name := t.Name.Local
+			if len(stack) >= maxDepth {
+				// MANSCDP nests a handful of levels; this is garbage or an
+				// attack on the end-tag search. Stop here.
+				f.partial = true
+				if err := closeTo(0); err != nil {
+					return nil, f, fmt.Errorf("manscdp: re-encode: %w", err)
+				}
+				break loop
+			}
+			name := elementName(t.Name)
+			if name == "" {
+				continue // unusable name: drop the tag, keep its content
+			}
 			switch len(stack) {
 			case 0:
 				if rootSeen {
@@ -305,15 +351,23 @@ loop:
 				name = canonicalName(name, "CmdType", "SN", "DeviceID")
 				switch name {
 				case "CmdType", "SN", "DeviceID":
+					if seen[name] {
+						// A repeated header field would override the
+						// first in Into; the first one wins, as in Message.
+						skip = 1
+						continue
+					}
+					seen[name] = true
 					capture = name
 				}
 			}
 			start := xml.StartElement{Name: xml.Name{Local: name}}
 			for _, a := range t.Attr {
-				if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+				an := elementName(a.Name)
+				if an == "" || a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
 					continue
 				}
-				start.Attr = append(start.Attr, xml.Attr{Name: xml.Name{Local: a.Name.Local}, Value: a.Value})
+				start.Attr = append(start.Attr, xml.Attr{Name: xml.Name{Local: an}, Value: a.Value})
 			}
 			if err := enc.EncodeToken(start); err != nil {
 				return nil, f, fmt.Errorf("manscdp: re-encode: %w", err)
@@ -325,14 +379,15 @@ loop:
 			}
 			// Find the open element this end tag closes: exact match
 			// first, then case-insensitive; a stray end tag is ignored.
+			end := elementName(t.Name)
 			at := -1
 			for i := len(stack) - 1; i >= 0 && at < 0; i-- {
-				if stack[i] == t.Name.Local {
+				if stack[i] == end {
 					at = i
 				}
 			}
 			for i := len(stack) - 1; i >= 0 && at < 0; i-- {
-				if strings.EqualFold(stack[i], t.Name.Local) {
+				if strings.EqualFold(stack[i], end) {
 					at = i
 				}
 			}
@@ -350,7 +405,8 @@ loop:
 				continue
 			}
 			if capture != "" && len(stack) == 2 {
-				captured.Write(t)
+				captured.Write(t) // written by endCapture
+				continue
 			}
 			if err := enc.EncodeToken(t); err != nil {
 				return nil, f, fmt.Errorf("manscdp: re-encode: %w", err)
@@ -374,4 +430,41 @@ func canonicalName(name string, candidates ...string) string {
 		}
 	}
 	return name
+}
+
+// elementName turns a raw (prefix, local) name into the name written to
+// Raw: the local part without its namespace prefix, or the prefixed form
+// when the local part alone is not a valid name ("a:0"), or "" when
+// neither is.
+func elementName(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	if !strings.Contains(n.Local, ":") && validName(n.Local) {
+		return n.Local
+	}
+	if full := n.Space + ":" + n.Local; validName(full) {
+		return full
+	}
+	return ""
+}
+
+// validName reports whether s reads back unchanged as an element name.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	tok, err := xml.NewDecoder(strings.NewReader("<" + s + "/>")).RawToken()
+	if err != nil {
+		return false
+	}
+	start, ok := tok.(xml.StartElement)
+	if !ok {
+		return false
+	}
+	got := start.Name.Local
+	if start.Name.Space != "" {
+		got = start.Name.Space + ":" + got
+	}
+	return got == s
 }

@@ -128,6 +128,22 @@ func TestDecodeLenient(t *testing.T) {
 					t.Errorf("Name = %q", got)
 				}
 			}},
+		{"CDATA keeps its ampersand", `<Notify><CmdType>Alarm</CmdType><SN>1</SN><DeviceID>d</DeviceID><AlarmDescription><![CDATA[a & b <x>]]> & c</AlarmDescription></Notify>`,
+			func(t *testing.T, m *Message) {
+				var a AlarmNotify
+				mustInto(t, m, &a)
+				if a.AlarmDescription != "a & b <x> & c" {
+					t.Errorf("AlarmDescription = %q", a.AlarmDescription)
+				}
+			}},
+		{"repeated header fields: first wins", `<Query><CmdType>Catalog</CmdType><SN>1</SN><sn>2</sn><CmdType/><DeviceID>a</DeviceID><DeviceID><x>b</x></DeviceID></Query>`,
+			func(t *testing.T, m *Message) {
+				var q CatalogQuery
+				mustInto(t, m, &q)
+				if q.CmdType != CmdCatalog || q.SN != 1 || q.DeviceID != "a" || m.SN != 1 || m.DeviceID != "a" {
+					t.Errorf("query %+v message %+v", q, m)
+				}
+			}},
 		{"trailing garbage", "<Query><CmdType>DeviceInfo</CmdType><SN>5</SN><DeviceID>d</DeviceID></Query>\x00\x00\r\n</Query>junk<<<",
 			func(t *testing.T, m *Message) {
 				var q DeviceInfoQuery
@@ -154,7 +170,7 @@ func TestDecodeLenient(t *testing.T) {
 				}
 				var k KeepaliveNotify
 				mustInto(t, m, &k)
-				if k.Status != "OK" || k.SN != 9 {
+				if k.Status != "OK" || k.SN != 9 || k.CmdType != CmdKeepalive || k.DeviceID != "d1" {
 					t.Errorf("keepalive = %+v", k)
 				}
 			}},
@@ -296,5 +312,16 @@ func TestIntoLenientNumbers(t *testing.T) {
 	var wrongRoot DeviceInfoQuery
 	if err := m.Into(&wrongRoot); err == nil || !strings.Contains(err.Error(), "Query") {
 		t.Errorf("Into wrong root: %v", err)
+	}
+}
+
+func TestDecodeDeepNestingIsCut(t *testing.T) {
+	body := "<Response><CmdType>Catalog</CmdType>" + strings.Repeat("<a>", 20000) + strings.Repeat("</b>", 20000)
+	m, err := Decode([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Partial || m.CmdType != CmdCatalog || bytes.Count(m.Raw, []byte("<a>")) != maxDepth-1 {
+		t.Errorf("Partial %v CmdType %q, %d levels kept", m.Partial, m.CmdType, bytes.Count(m.Raw, []byte("<a>")))
 	}
 }

@@ -33,8 +33,9 @@
 // unknown entity (escaped as "&amp;" before parsing), control characters
 // that XML forbids (dropped), unquoted attribute values, a root element in
 // the wrong case (<query>, <RESPONSE>), CmdType/SN/DeviceID element names in
-// the wrong case, end tags that differ only in case or that close several
-// elements at once, and numbers with surrounding whitespace. A body that
+// the wrong case or repeated (the first wins), namespace prefixes, end tags
+// that differ only in case or that close several elements at once, stray
+// end tags, and numbers with surrounding whitespace. A body that
 // breaks off before its root element closes is closed off where it stops
 // and flagged with Message.Partial. Into additionally treats a numeric
 // element or attribute whose text is not a number as zero instead of failing

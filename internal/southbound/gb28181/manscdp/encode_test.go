@@ -243,3 +243,9 @@ func TestBuildersFillCmdType(t *testing.T) {
 		t.Error("ResultResponse.OK")
 	}
 }
+
+func TestEncodeNil(t *testing.T) {
+	if _, err := Encode(nil, ""); err == nil {
+		t.Error("Encode(nil) succeeded")
+	}
+}

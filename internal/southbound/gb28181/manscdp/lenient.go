@@ -17,26 +17,26 @@ import (
 // or attribute of v's type whose text is not a number (so it decodes as
 // zero), resets *v and unmarshals again. retried is false when there was
 // nothing to retry and first stands.
-func unmarshalLenient(raw []byte, v any, first error) (err error, retried bool) {
+func unmarshalLenient(raw []byte, v any, first error) (retried bool, err error) {
 	var numErr *strconv.NumError
 	if !errors.As(first, &numErr) {
-		return first, false
+		return false, first
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return first, false
+		return false, first
 	}
 	paths := map[string]reflect.Type{}
 	numericPaths(rv.Type().Elem(), "", paths, 0)
 	if len(paths) == 0 {
-		return first, false
+		return false, first
 	}
 	fixed, changed, err := blankBadNumbers(raw, paths)
 	if err != nil || !changed {
-		return first, false
+		return false, first
 	}
 	rv.Elem().Set(reflect.Zero(rv.Type().Elem()))
-	return xml.Unmarshal(fixed, v), true
+	return true, xml.Unmarshal(fixed, v)
 }
 
 func customUnmarshal(t reflect.Type) bool {
