@@ -110,6 +110,7 @@ type server struct {
 	args    []string
 	cmd     *exec.Cmd
 	addr    string
+	sipAddr string // UDP and TCP share the port
 	logs    *logBuffer
 }
 
@@ -130,7 +131,13 @@ func (s *server) baseArgs() []string {
 func (s *server) start() {
 	t := s.t
 	t.Helper()
-	args := append([]string{"serve", "--api-addr", "127.0.0.1:0", "--sip-addr", "127.0.0.1:0"}, s.baseArgs()...)
+	// A restarted server keeps its SIP port: devices keep sending there.
+	sipListen := "127.0.0.1:0"
+	if s.sipAddr != "" {
+		sipListen = s.sipAddr
+	}
+	s.addr, s.sipAddr = "", ""
+	args := append([]string{"serve", "--api-addr", "127.0.0.1:0", "--sip-addr", sipListen}, s.baseArgs()...)
 	cmd := exec.Command(vionetBin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -141,7 +148,7 @@ func (s *server) start() {
 	}
 	s.cmd = cmd
 	s.logs = &logBuffer{}
-	addrCh := make(chan string, 1)
+	addrCh, sipCh := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -151,18 +158,27 @@ func (s *server) start() {
 			var rec struct {
 				Msg  string `json:"msg"`
 				Addr string `json:"addr"`
+				UDP  string `json:"udp"`
 			}
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "api listening" {
-				addrCh <- rec.Addr
+			if json.Unmarshal([]byte(line), &rec) == nil {
+				switch rec.Msg {
+				case "sip listening":
+					sipCh <- rec.UDP
+				case "api listening":
+					addrCh <- rec.Addr
+				}
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
 	}()
-	select {
-	case s.addr = <-addrCh:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-		t.Fatalf("vionet did not start; log:\n%s", s.logs.String())
+	for s.addr == "" || s.sipAddr == "" {
+		select {
+		case s.addr = <-addrCh:
+		case s.sipAddr = <-sipCh:
+		case <-time.After(30 * time.Second):
+			s.cmd.Process.Kill()
+			t.Fatalf("vionet did not start; log:\n%s", s.logs.String())
+		}
 	}
 }
 

@@ -57,6 +57,28 @@ func reservePort(t *testing.T) string {
 	return addr
 }
 
+func (r *receiver) onlineMsgs(t *testing.T) []sdk.OnlineMsg {
+	return pushData[sdk.OnlineMsg](t, r, sdk.MsgOnline)
+}
+
+// pushData decodes the data of every received push of one msgType.
+func pushData[T any](t *testing.T, r *receiver, msgType int) []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []T
+	for _, m := range r.msgs {
+		if m.MsgType != msgType {
+			continue
+		}
+		items, err := sdk.DecodePushData[T](m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, items...)
+	}
+	return out
+}
+
 func (r *receiver) bindMsgs(t *testing.T) []sdk.BindMsg {
 	r.mu.Lock()
 	defer r.mu.Unlock()
