@@ -18,6 +18,8 @@ type GB28181 interface {
 	// QueryCatalog asks the device for its channels and waits until every part arrived (the
 	// driver applies them through ApplyCatalog before returning).
 	QueryCatalog(ctx context.Context, deviceSn string) error
+	// QueryRecords lists the recordings a device keeps (RecordInfo).
+	QueryRecords(ctx context.Context, deviceSn string, q domain.RecordQuery) ([]domain.DeviceRecord, error)
 }
 
 // SetGB28181 wires the GB/T 28181 driver (it also needs the App, so it is set after New).

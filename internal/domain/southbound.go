@@ -56,3 +56,22 @@ type AlarmMsg struct {
 	AlarmID         string `json:"alarmId,omitempty"`
 	PicURL          string `json:"picUrl,omitempty"`
 }
+
+// RecordQuery asks a device for its own recordings.
+type RecordQuery struct {
+	Target    string // channel code, or empty for the device itself
+	Start     time.Time
+	End       time.Time
+	AlarmOnly bool
+}
+
+// DeviceRecord is one recording kept on a device (GB/T 28181 RecordInfo item).
+type DeviceRecord struct {
+	ChannelSn string
+	Start     time.Time
+	End       time.Time
+	Alarm     bool
+	Name      string
+	FilePath  string
+	Size      int64
+}

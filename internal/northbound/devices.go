@@ -19,6 +19,31 @@ func (s *Server) deviceRoutes(m map[string]handlerFunc) {
 	m["GET /cmiot/v2/api/device/dgw/info"] = s.accessNodes
 	m["POST /cmiot/v2/api/device/channel"] = s.addChannels
 	m["PUT /cmiot/v2/api/device/info/name"] = s.rename
+	m["POST /cmiot/v2/api/device/channel/retrieval"] = s.retrieveChannels
+}
+
+type retrievedChannel struct {
+	ChannelID   int    `json:"channelId"`
+	ChannelName string `json:"channelName,omitempty"`
+	ChannelSn   string `json:"channelSn,omitempty"` // extension: the GB/T 28181 code
+}
+
+// 4.4.1.15
+func (s *Server) retrieveChannels(ctx context.Context, c *Call) (any, error) {
+	d := c.Params.Decode()
+	sn := d.String("deviceSn", Required)
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	chans, err := s.app.RetrieveChannels(ctx, c.Tenant.AppID, sn)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]retrievedChannel, len(chans))
+	for i, ch := range chans {
+		out[i] = retrievedChannel{ChannelID: ch.ChannelID, ChannelName: ch.Name, ChannelSn: ch.ChannelSn}
+	}
+	return map[string]any{"channelList": out}, nil
 }
 
 type channelRef struct {

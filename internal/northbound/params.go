@@ -60,6 +60,9 @@ func (p Params) Decode() *Decoder { return &Decoder{p: p} }
 // Err is the first missing or invalid field, as a 000003 naming it.
 func (d *Decoder) Err() error { return d.err }
 
+// Fail records an invalid field (000003 naming it) unless an earlier error is kept.
+func (d *Decoder) Fail(name, format string, args ...any) { d.fail(name, format, args...) }
+
 func (d *Decoder) fail(name, format string, args ...any) {
 	if d.err == nil {
 		d.err = domain.InvalidField(d.p.prefix+name, format, args...)

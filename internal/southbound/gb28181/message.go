@@ -65,8 +65,17 @@ func (s *Server) handle(ctx context.Context, id string, msg *manscdp.Message, no
 			s.log.Warn("catalog answer", "deviceSn", id, "err", err)
 			return
 		}
-		if a := s.catalogs.add(id, r.SN, r.SumNum, r.DeviceList.Items, now); a != nil {
+		if a := s.catalogs.add(waiterKey{id, "Catalog", r.SN}, r.SumNum, r.DeviceList.Items, catalogItemID, now); a != nil {
 			s.applyCatalog(ctx, a)
+		}
+	case msg.Root == "Response" && msg.CmdType == "RecordInfo":
+		var r manscdp.RecordInfoResponse
+		if err := msg.Into(&r); err != nil {
+			s.log.Warn("record answer", "deviceSn", id, "err", err)
+			return
+		}
+		if a := s.records.add(waiterKey{id, "RecordInfo", r.SN}, r.SumNum, r.RecordList.Items, recordItemID, now); a != nil {
+			s.waiters.deliver(a.key, a)
 		}
 	case msg.Root == "Notify" && msg.CmdType == "Catalog":
 		var n manscdp.CatalogNotify

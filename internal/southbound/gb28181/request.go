@@ -19,17 +19,19 @@ type waiterKey struct {
 	sn          int
 }
 
+// waiters hold the queries in flight. An answer is a *manscdp.Message, or for multi-part
+// answers the completed *assembly.
 type waiters struct {
 	mu sync.Mutex
-	m  map[waiterKey]chan *manscdp.Message
+	m  map[waiterKey]chan any
 }
 
-func newWaiters() *waiters { return &waiters{m: map[waiterKey]chan *manscdp.Message{}} }
+func newWaiters() *waiters { return &waiters{m: map[waiterKey]chan any{}} }
 
 // add registers a waiter; it must be called before the query is sent so the answer can
 // never arrive unobserved.
-func (w *waiters) add(k waiterKey) chan *manscdp.Message {
-	ch := make(chan *manscdp.Message, 1)
+func (w *waiters) add(k waiterKey) chan any {
+	ch := make(chan any, 1)
 	w.mu.Lock()
 	w.m[k] = ch
 	w.mu.Unlock()
@@ -43,7 +45,7 @@ func (w *waiters) remove(k waiterKey) {
 }
 
 // deliver hands an answer to its waiter, if any; it reports whether one was waiting.
-func (w *waiters) deliver(k waiterKey, m *manscdp.Message) bool {
+func (w *waiters) deliver(k waiterKey, m any) bool {
 	w.mu.Lock()
 	ch, ok := w.m[k]
 	delete(w.m, k)
@@ -56,7 +58,7 @@ func (w *waiters) deliver(k waiterKey, m *manscdp.Message) bool {
 
 // query sends a MANSCDP query or control and waits for the device's answer with the same
 // CmdType and SN.
-func (s *Server) query(ctx context.Context, id, cmd string, sn int, body any) (*manscdp.Message, error) {
+func (s *Server) query(ctx context.Context, id, cmd string, sn int, body any) (any, error) {
 	k := waiterKey{id, cmd, sn}
 	ch := s.waiters.add(k)
 	defer s.waiters.remove(k)
@@ -121,9 +123,13 @@ func (s *Server) newRequest(method sip.RequestMethod, sess session, body []byte)
 // QueryDeviceInfo asks a device for its manufacturer, model and firmware and records them.
 func (s *Server) QueryDeviceInfo(ctx context.Context, id string) error {
 	sn := s.nextSN()
-	m, err := s.query(ctx, id, "DeviceInfo", sn, manscdp.NewDeviceInfoQuery(sn, id))
+	answer, err := s.query(ctx, id, "DeviceInfo", sn, manscdp.NewDeviceInfoQuery(sn, id))
 	if err != nil {
 		return err
+	}
+	m, ok := answer.(*manscdp.Message)
+	if !ok {
+		return fmt.Errorf("%w: DeviceInfo", ErrNoAnswer)
 	}
 	return s.applyDeviceInfo(ctx, id, m)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vionet/vionet/internal/domain"
+	"github.com/vionet/vionet/internal/southbound/gb28181/manscdp"
 )
 
 // Sink receives what devices do (implemented by the app).
@@ -89,7 +90,8 @@ type Server struct {
 	nonces   *nonces
 	sessions *sessions
 	waiters  *waiters
-	catalogs *catalogs
+	catalogs *assemblies[manscdp.CatalogItem]
+	records  *assemblies[manscdp.RecordItem]
 	sn       atomic.Int64
 
 	wg sync.WaitGroup
@@ -100,7 +102,7 @@ func New(cfg Config, sink Sink, reg prometheus.Registerer, log *slog.Logger) (*S
 	cfg.defaults()
 	s := &Server{
 		cfg: cfg, sink: sink, log: log.With("component", "gb28181"), m: newMetrics(reg),
-		nonces: newNonces(cfg.NonceKey), sessions: newSessions(), waiters: newWaiters(), catalogs: newCatalogs(),
+		nonces: newNonces(cfg.NonceKey), sessions: newSessions(), waiters: newWaiters(), catalogs: newAssemblies[manscdp.CatalogItem](), records: newAssemblies[manscdp.RecordItem](),
 	}
 	s.sn.Store(time.Now().Unix() % 100000)
 	return s, nil

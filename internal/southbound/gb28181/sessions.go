@@ -107,6 +107,9 @@ func (s *Server) watchLiveness(ctx context.Context) {
 			for _, done := range s.catalogs.stale(now, 2*s.cfg.RequestTimeout) {
 				s.applyCatalog(ctx, done)
 			}
+			for _, done := range s.records.stale(now, s.cfg.RequestTimeout/2) {
+				s.waiters.deliver(done.key, done)
+			}
 		}
 	}
 }
