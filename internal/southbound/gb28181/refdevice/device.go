@@ -509,8 +509,10 @@ func (d *Device) newRequest(method sip.RequestMethod, to sip.Uri, callID, fromTa
 
 // do sends req and returns the final response, answering one digest
 // challenge (401 or 407, with or without qop=auth) with the device's
-// credentials.
+// credentials. The whole exchange is bounded by RequestTimeout.
 func (d *Device) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
+	defer cancel()
 	res, err := d.cli.Do(ctx, req)
 	if err != nil {
 		return nil, err
@@ -715,9 +717,7 @@ func (d *Device) sendKeepalive(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
-	defer cancel()
-	res, err := d.sendBody(rctx, body)
+	res, err := d.sendBody(ctx, body)
 	if err != nil || !res.IsSuccess() {
 		d.stats.keepalivesFailed.Add(1)
 		if err != nil {
@@ -752,9 +752,7 @@ func (d *Device) send(ctx context.Context, v any) error {
 }
 
 func (d *Device) sendEncoded(ctx context.Context, body []byte) error {
-	rctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
-	defer cancel()
-	res, err := d.sendBody(rctx, body)
+	res, err := d.sendBody(ctx, body)
 	if err == nil && !res.IsSuccess() {
 		err = fmt.Errorf("platform answered %d %s", res.StatusCode, res.Reason)
 	}
