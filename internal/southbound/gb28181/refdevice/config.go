@@ -8,6 +8,11 @@
 // [Fleet]) and by the project's end-to-end tests, which can inspect what
 // reached the device with [Device.Received].
 //
+// A control from the platform is applied, and the answer to a query built,
+// before the device returns the SIP 200; the answer then goes out as new
+// MESSAGEs (Response root, the query's SN), so a platform that has its 200
+// for a control sees its effect in whatever it asks next.
+//
 // Requests from the platform must arrive where the device registered from:
 // over UDP on the device's one socket (the Contact address), over TCP on the
 // connection the device opened to the platform. The device does not listen

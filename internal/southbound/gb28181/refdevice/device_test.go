@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/vionet/vionet/internal/southbound/gb28181/manscdp"
@@ -319,6 +320,36 @@ func TestIPC2022(t *testing.T) {
 		t.Fatalf("PTZ position %+v", pos)
 	}
 
+	// A cruise route set up with PTZCmds is listed by the 2022 queries.
+	for _, c := range []manscdp.PTZCmd{manscdp.SetPreset(3), manscdp.CruiseAddPoint(2, 3), manscdp.CruiseStay(2, 7)} {
+		if err := r.send(ctx, testIPC, manscdp.NewPTZControl(r.nextSN(), testIPC, c), manscdp.CharsetUTF8); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listSN, trackSN := r.nextSN(), r.nextSN()
+	if err := r.send(ctx, testIPC, manscdp.NewCruiseTrackListQuery(listSN, testIPC), manscdp.CharsetUTF8); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.send(ctx, testIPC, manscdp.NewCruiseTrackQuery(trackSN, testIPC, 2), manscdp.CharsetUTF8); err != nil {
+		t.Fatal(err)
+	}
+	msgs = r.waitMessages(t, "cruise answers", func(ms []rxMessage) bool {
+		return len(answers(ms, manscdp.CmdCruiseTrackListQuery, listSN)) > 0 && len(answers(ms, manscdp.CmdCruiseTrackQuery, trackSN)) > 0
+	})
+	var tl manscdp.CruiseTrackListResponse
+	if err := answers(msgs, manscdp.CmdCruiseTrackListQuery, listSN)[0].Msg.Into(&tl); err != nil {
+		t.Fatal(err)
+	}
+	var tr manscdp.CruiseTrackResponse
+	if err := answers(msgs, manscdp.CmdCruiseTrackQuery, trackSN)[0].Msg.Into(&tr); err != nil {
+		t.Fatal(err)
+	}
+	if tl.SumNum != 1 || len(tl.CruiseTrackList.Tracks) != 1 || tl.CruiseTrackList.Tracks[0].Number != 2 ||
+		tr.SumNum != 1 || len(tr.CruisePointList.Points) != 1 ||
+		tr.CruisePointList.Points[0] != (manscdp.CruisePoint{PresetIndex: 3, StayTime: 7, Speed: defaultCruiseSpeed}) {
+		t.Fatalf("cruise list %+v, track %+v", tl, tr)
+	}
+
 	// HomePosition is answered with Response DeviceControl OK.
 	sn = r.nextSN()
 	ctl := manscdp.NewDeviceControl(sn, testIPC)
@@ -504,6 +535,32 @@ func TestDeviceConfig(t *testing.T) {
 	r.waitMessages(t, "config answer and a keepalive", func(ms []rxMessage) bool {
 		return len(answers(ms, manscdp.CmdDeviceConfig, sn)) > 0 &&
 			slices.ContainsFunc(ms, func(m rxMessage) bool { return m.Msg.CmdType == manscdp.CmdKeepalive })
+	})
+}
+
+// TestSubscribe: a catalog subscription is accepted for the Expires asked
+// for and logged.
+func TestSubscribe(t *testing.T) {
+	t.Parallel()
+	r := newRegistrar(t, TransportTCP, false, constPassword)
+	d := newTestDevice(t, r, nil)
+	if err := d.Start(ctxTimeout(t)); err != nil {
+		t.Fatal(err)
+	}
+	body, err := manscdp.Encode(manscdp.NewCatalogQuery(77, testNVR), manscdp.CharsetGB2312)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := sip.ExpiresHeader(600)
+	res, err := r.request(ctxTimeout(t), sip.SUBSCRIBE, testNVR, body, &exp, sip.NewHeader("Event", "Catalog;id=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != sip.StatusOK || res.GetHeader("Expires") == nil || res.GetHeader("Expires").Value() != "600" {
+		t.Fatalf("SUBSCRIBE answered %s", res.String())
+	}
+	waitReceived(t, d, "SUBSCRIBE", func(rc Received) bool {
+		return rc.Method == "SUBSCRIBE" && rc.CmdType == manscdp.CmdCatalog && rc.SN == 77
 	})
 }
 

@@ -56,8 +56,16 @@ func (d *Device) onMessage(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	d.logReceived(r)
 	d.log.Debug("received", "root", msg.Root, "cmd", msg.CmdType, "sn", msg.SN, "target", msg.DeviceID)
+	// Apply the message and build its answer before the 200, so that a
+	// platform that has its 200 sees the effect in what it asks next.
+	answer, err := d.handle(msg)
+	if err != nil {
+		d.log.Warn("message not handled", "root", msg.Root, "cmd", msg.CmdType, "sn", msg.SN, "error", err)
+	}
 	d.respond(req, tx, sip.StatusOK, "OK")
-
+	if answer == nil {
+		return
+	}
 	d.mu.Lock()
 	if d.closing {
 		d.mu.Unlock()
@@ -67,10 +75,21 @@ func (d *Device) onMessage(req *sip.Request, tx sip.ServerTransaction) {
 	d.mu.Unlock()
 	go func() {
 		defer d.handlers.Done()
-		if err := d.handle(d.ctx, msg); err != nil && d.ctx.Err() == nil {
+		if err := answer(d.ctx); err != nil && d.ctx.Err() == nil {
 			d.log.Warn("answer failed", "root", msg.Root, "cmd", msg.CmdType, "sn", msg.SN, "error", err)
 		}
 	}()
+}
+
+// answerFunc sends the answer to a message, prepared when it arrived.
+type answerFunc func(ctx context.Context) error
+
+func (d *Device) sendFunc(v any) answerFunc {
+	return func(ctx context.Context) error { return d.send(ctx, v) }
+}
+
+func pagedFunc[T any](d *Device, items []T, pageSize int, build func(page []T) any) answerFunc {
+	return func(ctx context.Context) error { return sendPaged(ctx, d, items, pageSize, build) }
 }
 
 // onSubscribe accepts any subscription (Catalog, Alarm, MobilePosition)
@@ -89,24 +108,27 @@ func (d *Device) onSubscribe(req *sip.Request, tx sip.ServerTransaction) {
 			expires = sip.ExpiresHeader(n)
 		}
 	}
-	d.respond(req, tx, sip.StatusOK, "OK", &expires)
+	host, port, _ := sip.ParseAddr(d.LocalAddr())
+	contact := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: d.cfg.DeviceID, Host: host, Port: port}}
+	d.respond(req, tx, sip.StatusOK, "OK", &expires, contact)
 }
 
-// handle answers one decoded MESSAGE from the platform.
-func (d *Device) handle(ctx context.Context, msg *manscdp.Message) error {
+// handle applies one decoded MESSAGE from the platform and returns how to
+// answer it (nil: the SIP 200 is the whole answer).
+func (d *Device) handle(msg *manscdp.Message) (answerFunc, error) {
 	switch msg.Root {
 	case manscdp.RootQuery:
-		return d.handleQuery(ctx, msg)
+		return d.handleQuery(msg)
 	case manscdp.RootControl:
 		switch msg.CmdType {
 		case manscdp.CmdDeviceControl:
-			return d.handleControl(ctx, msg)
+			return d.handleControl(msg)
 		case manscdp.CmdDeviceConfig:
-			return d.handleConfig(ctx, msg)
+			return d.handleConfig(msg)
 		}
 	}
 	// Responses (e.g. Response Alarm) and notifications need no answer.
-	return nil
+	return nil, nil
 }
 
 // is2022Query reports whether a query type exists only in GB/T 28181-2022.
@@ -134,41 +156,41 @@ func (d *Device) channelName(id string) string {
 	return name
 }
 
-func (d *Device) handleQuery(ctx context.Context, msg *manscdp.Message) error {
+func (d *Device) handleQuery(msg *manscdp.Message) (answerFunc, error) {
 	if is2022Query(msg.CmdType) && d.cfg.Version != Version2022 {
 		d.log.Debug("2022 query ignored by a 2016 device", "cmd", msg.CmdType)
-		return nil
+		return nil, nil
 	}
 	sn, target := msg.SN, msg.DeviceID
 	switch msg.CmdType {
 	case manscdp.CmdCatalog:
 		items := d.catalogItems()
-		return sendPaged(ctx, d, items, d.cfg.CatalogPageSize, func(page []manscdp.CatalogItem) any {
+		return pagedFunc(d, items, d.cfg.CatalogPageSize, func(page []manscdp.CatalogItem) any {
 			return manscdp.NewCatalogResponse(sn, d.cfg.DeviceID, len(items), page)
-		})
+		}), nil
 	case manscdp.CmdDeviceInfo:
 		d.mu.Lock()
 		name := d.name
 		d.mu.Unlock()
-		return d.send(ctx, &manscdp.DeviceInfoResponse{
+		return d.sendFunc(&manscdp.DeviceInfoResponse{
 			CmdType: manscdp.CmdDeviceInfo, SN: sn, DeviceID: d.cfg.DeviceID,
 			DeviceName: name, Result: manscdp.ResultOK,
 			Manufacturer: d.cfg.Manufacturer, Model: d.cfg.Model, Firmware: d.cfg.Firmware,
 			Channel: len(d.channels),
-		})
+		}), nil
 	case manscdp.CmdDeviceStatus:
 		d.mu.Lock()
 		rec := onOff(d.recording)
 		d.mu.Unlock()
-		return d.send(ctx, &manscdp.DeviceStatusResponse{
+		return d.sendFunc(&manscdp.DeviceStatusResponse{
 			CmdType: manscdp.CmdDeviceStatus, SN: sn, DeviceID: target,
 			Result: manscdp.ResultOK, Online: manscdp.StatusOnline, Status: manscdp.ResultOK,
 			Encode: "ON", Record: rec, DeviceTime: manscdp.FormatTime(time.Now(), nil),
-		})
+		}), nil
 	case manscdp.CmdRecordInfo:
 		var q manscdp.RecordInfoQuery
 		if err := msg.Into(&q); err != nil {
-			return err
+			return nil, err
 		}
 		name := d.channelName(q.DeviceID)
 		var items []manscdp.RecordItem
@@ -177,10 +199,10 @@ func (d *Device) handleQuery(ctx context.Context, msg *manscdp.Message) error {
 		if err1 == nil && err2 == nil && d.known(q.DeviceID) {
 			items = SynthesizeRecords(q.DeviceID, name, start, end, q.Type, nil)
 		}
-		return sendPaged(ctx, d, items, d.cfg.RecordPageSize, func(page []manscdp.RecordItem) any {
+		return pagedFunc(d, items, d.cfg.RecordPageSize, func(page []manscdp.RecordItem) any {
 			return &manscdp.RecordInfoResponse{CmdType: manscdp.CmdRecordInfo, SN: sn, DeviceID: q.DeviceID,
 				Name: name, SumNum: len(items), RecordList: manscdp.RecordList{Num: len(page), Items: page}}
-		})
+		}), nil
 	case manscdp.CmdPresetQuery:
 		var items []manscdp.PresetItem
 		if h := d.heads[target]; h != nil {
@@ -188,30 +210,30 @@ func (d *Device) handleQuery(ctx context.Context, msg *manscdp.Message) error {
 				items = append(items, manscdp.PresetItem{PresetID: p.ID, PresetName: p.Name})
 			}
 		}
-		return sendPaged(ctx, d, items, d.cfg.RecordPageSize, func(page []manscdp.PresetItem) any {
+		return pagedFunc(d, items, d.cfg.RecordPageSize, func(page []manscdp.PresetItem) any {
 			r := manscdp.NewPresetQueryResponse(sn, target, page)
 			r.SumNum = len(items)
 			return r
-		})
+		}), nil
 	case manscdp.CmdConfigDownload:
 		d.mu.Lock()
 		exp, hb, hbc := int(d.expires/time.Second), int(d.kaInterval/time.Second), d.kaMisses
 		name := d.name
 		d.mu.Unlock()
-		return d.send(ctx, &configDownloadResponse{CmdType: manscdp.CmdConfigDownload, SN: sn, DeviceID: target,
+		return d.sendFunc(&configDownloadResponse{CmdType: manscdp.CmdConfigDownload, SN: sn, DeviceID: target,
 			Result: manscdp.ResultOK, BasicParam: &manscdp.BasicParam{Name: name, Expiration: &exp,
-				HeartBeatInterval: &hb, HeartBeatCount: &hbc}})
+				HeartBeatInterval: &hb, HeartBeatCount: &hbc}}), nil
 	case manscdp.CmdPTZPosition:
 		h := d.heads[target]
 		if h == nil {
-			return d.send(ctx, &manscdp.PTZPositionResponse{CmdType: manscdp.CmdPTZPosition, SN: sn, DeviceID: target})
+			return d.sendFunc(&manscdp.PTZPositionResponse{CmdType: manscdp.CmdPTZPosition, SN: sn, DeviceID: target}), nil
 		}
 		p := h.state().Position
 		r := &manscdp.PTZPositionResponse{CmdType: manscdp.CmdPTZPosition, SN: sn, DeviceID: target,
 			Pan: round1(p.Pan), Tilt: round1(p.Tilt), Zoom: round1(p.Zoom),
 			HorizontalFieldAngle: round1(60 / p.Zoom), VerticalFieldAngle: round1(34 / p.Zoom),
 			MaxViewDistance: round1(100 * p.Zoom)}
-		return d.send(ctx, r)
+		return d.sendFunc(r), nil
 	case manscdp.CmdHomePositionQuery:
 		r := &manscdp.HomePositionResponse{CmdType: manscdp.CmdHomePositionQuery, SN: sn, DeviceID: target}
 		if h := d.heads[target]; h != nil {
@@ -223,7 +245,7 @@ func (d *Device) handleQuery(ctx context.Context, msg *manscdp.Message) error {
 			rt, pi := home.ResetTime, home.PresetIndex
 			r.HomePosition = &manscdp.HomePosition{Enabled: en, ResetTime: &rt, PresetIndex: &pi}
 		}
-		return d.send(ctx, r)
+		return d.sendFunc(r), nil
 	case manscdp.CmdCruiseTrackListQuery:
 		var tracks []manscdp.CruiseTrack
 		if h := d.heads[target]; h != nil {
@@ -231,14 +253,14 @@ func (d *Device) handleQuery(ctx context.Context, msg *manscdp.Message) error {
 				tracks = append(tracks, manscdp.CruiseTrack{Number: c.Number, Name: c.Name})
 			}
 		}
-		return sendPaged(ctx, d, tracks, d.cfg.RecordPageSize, func(page []manscdp.CruiseTrack) any {
+		return pagedFunc(d, tracks, d.cfg.RecordPageSize, func(page []manscdp.CruiseTrack) any {
 			return &manscdp.CruiseTrackListResponse{CmdType: manscdp.CmdCruiseTrackListQuery, SN: sn, DeviceID: target,
 				SumNum: len(tracks), CruiseTrackList: manscdp.CruiseTrackList{Num: len(page), Tracks: page}}
-		})
+		}), nil
 	case manscdp.CmdCruiseTrackQuery:
 		var q manscdp.CruiseTrackQuery
 		if err := msg.Into(&q); err != nil {
-			return err
+			return nil, err
 		}
 		var points []manscdp.CruisePoint
 		name := ""
@@ -252,14 +274,14 @@ func (d *Device) handleQuery(ctx context.Context, msg *manscdp.Message) error {
 				}
 			}
 		}
-		return sendPaged(ctx, d, points, d.cfg.RecordPageSize, func(page []manscdp.CruisePoint) any {
+		return pagedFunc(d, points, d.cfg.RecordPageSize, func(page []manscdp.CruisePoint) any {
 			return &manscdp.CruiseTrackResponse{CmdType: manscdp.CmdCruiseTrackQuery, SN: sn, DeviceID: target,
 				Number: q.Number, Name: name, SumNum: len(points),
 				CruisePointList: manscdp.CruisePointList{Num: len(page), Points: page}}
-		})
+		}), nil
 	}
 	d.log.Debug("query not answered", "cmd", msg.CmdType)
-	return nil
+	return nil, nil
 }
 
 func round1(v float64) *float64 {
@@ -307,10 +329,10 @@ func (d *Device) catalogItems() []manscdp.CatalogItem {
 // DragZoom are answered only with the SIP 200 (2016 9.3.2); RecordCmd,
 // GuardCmd, AlarmCmd, HomePosition and PTZPreciseCtrl also get a Response
 // DeviceControl.
-func (d *Device) handleControl(ctx context.Context, msg *manscdp.Message) error {
+func (d *Device) handleControl(msg *manscdp.Message) (answerFunc, error) {
 	var c manscdp.DeviceControl
 	if err := msg.Into(&c); err != nil {
-		return err
+		return nil, err
 	}
 	h := d.heads[c.DeviceID]
 	answer, ok := false, d.known(c.DeviceID)
@@ -392,18 +414,18 @@ func (d *Device) handleControl(ctx context.Context, msg *manscdp.Message) error 
 		}
 	}
 	if !answer {
-		return nil
+		return nil, nil
 	}
-	return d.send(ctx, manscdp.NewDeviceControlResponse(c.SN, c.DeviceID, ok))
+	return d.sendFunc(manscdp.NewDeviceControlResponse(c.SN, c.DeviceID, ok)), nil
 }
 
 // handleConfig applies a DeviceConfig BasicParam: the name, the
 // registration period (used from the next REGISTER) and the keepalive
 // interval and miss count (used at once).
-func (d *Device) handleConfig(ctx context.Context, msg *manscdp.Message) error {
+func (d *Device) handleConfig(msg *manscdp.Message) (answerFunc, error) {
 	var c manscdp.DeviceConfig
 	if err := msg.Into(&c); err != nil {
-		return err
+		return nil, err
 	}
 	ok := c.BasicParam != nil
 	if p := c.BasicParam; p != nil {
@@ -430,5 +452,5 @@ func (d *Device) handleConfig(ctx context.Context, msg *manscdp.Message) error {
 			}
 		}
 	}
-	return d.send(ctx, manscdp.NewDeviceConfigResponse(c.SN, c.DeviceID, ok))
+	return d.sendFunc(manscdp.NewDeviceConfigResponse(c.SN, c.DeviceID, ok)), nil
 }

@@ -27,6 +27,13 @@ const (
 	testDomain   = "3402000000"
 )
 
+func TestMain(m *testing.M) {
+	// sipgo logs connection reference counting through its package logger
+	// ("TCP ref went negative" whenever a TCP connection is closed).
+	sip.SetDefaultLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	os.Exit(m.Run())
+}
+
 func testLogger() *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -269,17 +276,30 @@ func (r *registrar) nextSN() int {
 // send sends v to a registered device through the address (UDP) or
 // connection (TCP) it registered from and waits for its 200.
 func (r *registrar) send(ctx context.Context, deviceID string, v any, charset string) error {
-	r.mu.Lock()
-	reg, ok := r.regs[deviceID]
-	r.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("%s is not registered", deviceID)
-	}
 	body, err := manscdp.Encode(v, charset)
 	if err != nil {
 		return err
 	}
-	req := sip.NewRequest(sip.MESSAGE, sip.Uri{Scheme: "sip", User: deviceID, Host: testDomain})
+	res, err := r.request(ctx, sip.MESSAGE, deviceID, body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != sip.StatusOK {
+		return fmt.Errorf("device answered %d", res.StatusCode)
+	}
+	return nil
+}
+
+// request sends a request with a MANSCDP body and extra headers to a
+// registered device and returns its final response.
+func (r *registrar) request(ctx context.Context, method sip.RequestMethod, deviceID string, body []byte, hdrs ...sip.Header) (*sip.Response, error) {
+	r.mu.Lock()
+	reg, ok := r.regs[deviceID]
+	r.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%s is not registered", deviceID)
+	}
+	req := sip.NewRequest(method, sip.Uri{Scheme: "sip", User: deviceID, Host: testDomain})
 	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: testServerID, Host: testDomain}, Params: sip.NewParams()}
 	from.Params.Add("tag", randHex(8))
 	req.AppendHeader(from)
@@ -289,14 +309,10 @@ func (r *registrar) send(ctx context.Context, deviceID string, v any, charset st
 	req.SetBody(body)
 	req.SetTransport(strings.ToUpper(r.transport))
 	req.SetDestination(reg.source)
-	res, err := r.cli.Do(ctx, req)
-	if err != nil {
-		return err
+	for _, h := range hdrs {
+		req.AppendHeader(h)
 	}
-	if res.StatusCode != sip.StatusOK {
-		return fmt.Errorf("device answered %d", res.StatusCode)
-	}
-	return nil
+	return r.cli.Do(ctx, req)
 }
 
 // waitMessages waits until done holds for the messages received so far.
