@@ -88,6 +88,9 @@ type Config struct {
 	// device's first 10 digits, type 131 and serial device serial×1000+i,
 	// where the serial is the device ID's last 7 digits (kept to 7 digits).
 	Channels int
+	// ChannelCodes, when set, are the NVR's channel codes (a platform such as vionet issues
+	// them); Channels is then their count.
+	ChannelCodes []string
 
 	// Expires is the registration period asked for (default 3600s, rounded
 	// down to whole seconds); the device re-registers at 3/4 of what the
@@ -136,6 +139,9 @@ type Config struct {
 }
 
 func (c *Config) applyDefaults() {
+	if len(c.ChannelCodes) > 0 {
+		c.Channels = len(c.ChannelCodes)
+	}
 	c.Transport = strings.ToLower(strings.TrimSpace(c.Transport))
 	if c.Transport == "" {
 		c.Transport = TransportUDP

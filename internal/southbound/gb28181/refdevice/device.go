@@ -128,9 +128,12 @@ func New(cfg Config) (*Device, error) {
 	if _, err := manscdp.Encode(manscdp.NewKeepalive(0, cfg.DeviceID), cfg.Charset); err != nil {
 		return nil, fmt.Errorf("refdevice: charset: %w", err)
 	}
-	channels, err := ChannelIDs(cfg.DeviceID, cfg.Channels)
-	if err != nil {
-		return nil, err
+	channels := slices.Clone(cfg.ChannelCodes)
+	if len(channels) == 0 {
+		var err error
+		if channels, err = ChannelIDs(cfg.DeviceID, cfg.Channels); err != nil {
+			return nil, err
+		}
 	}
 	d := &Device{
 		cfg:        cfg,
