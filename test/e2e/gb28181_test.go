@@ -88,6 +88,19 @@ func TestGB28181Devices(t *testing.T) {
 			}
 			return true
 		})
+		// vionet subscribed to alarms on both, and to catalog changes on the 2022 IPC.
+		for _, want := range []struct {
+			dev *refdevice.Device
+			cmd string
+		}{{nvrDev, "Alarm"}, {ipcDev, "Alarm"}, {ipcDev, "Catalog"}} {
+			wctx, cancel := context.WithTimeout(cx, 10*time.Second)
+			if _, err := want.dev.WaitReceived(wctx, func(r refdevice.Received) bool {
+				return r.Method == "SUBSCRIBE" && r.CmdType == want.cmd
+			}); err != nil {
+				t.Errorf("%s: no %s SUBSCRIBE: %v", want.dev.ID(), want.cmd, err)
+			}
+			cancel()
+		}
 		ip, err := c.GetDeviceIP(cx, ipc.DeviceSn)
 		if err != nil || ip.IP != "127.0.0.1" || ip.Port != portOf(ipcDev.LocalAddr()) {
 			t.Errorf("IPC address %+v (device at %s): %v", ip, ipcDev.LocalAddr(), err)

@@ -117,6 +117,7 @@ func (s *Server) learn(id string) {
 	if err := s.QueryCatalog(ctx, id); err != nil {
 		s.log.Warn("catalog query", "deviceSn", id, "err", err)
 	}
+	s.subscribeAll(ctx, id)
 }
 
 // deviceIDOf is the device code a request comes from: the From URI's user.
