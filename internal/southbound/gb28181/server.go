@@ -111,9 +111,16 @@ func New(cfg Config, sink Sink, reg prometheus.Registerer, log *slog.Logger) (*S
 // Start listens on UDP and TCP, restores the registrations a previous run left, and runs
 // until ctx is cancelled.
 func (s *Server) Start(ctx context.Context) error {
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(s.cfg.ServerID), sipgo.WithUserAgentHostname(s.cfg.Domain),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerConnectionReuse(true)))
+	udp, tcp, err := listenPair(ctx, s.cfg.Addr)
 	if err != nil {
+		return fmt.Errorf("gb28181: listen %s: %w", s.cfg.Addr, err)
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(s.cfg.ServerID), sipgo.WithUserAgentHostname(s.cfg.Domain),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerConnectionReuse(true),
+			sip.WithTransportLayerReadFilter(s.readFilter(udp))))
+	if err != nil {
+		udp.Close()
+		tcp.Close()
 		return fmt.Errorf("gb28181: %w", err)
 	}
 	s.ua = ua
@@ -128,10 +135,6 @@ func (s *Server) Start(ctx context.Context) error {
 		s.respond(tx, req, 405, "Method Not Allowed")
 	})
 
-	udp, tcp, err := listenPair(ctx, s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("gb28181: listen %s: %w", s.cfg.Addr, err)
-	}
 	s.udpAddr, s.tcpAddr = udp.LocalAddr().String(), tcp.Addr().String()
 	if s.udpClient, err = sipgo.NewClient(ua, sipgo.WithClientConnectionAddr(s.udpAddr), sipgo.WithClientLogger(s.log)); err != nil {
 		return err
