@@ -187,7 +187,11 @@ func (a *App) DeleteDevice(ctx context.Context, appID string, in DeleteDeviceInp
 		if err != nil {
 			return err
 		}
-		return a.store.DeleteChannel(ctx, d.ID, ch.ID)
+		if err := a.store.DeleteChannel(ctx, d.ID, ch.ID, a.channelEvent(d, ch, "delete")); err != nil {
+			return fmt.Errorf("delete channel: %w", err)
+		}
+		a.pushed()
+		return nil
 	default:
 		return domain.InvalidField("deleteType", "must be 1 (device) or 2 (channel), got %d", in.DeleteType)
 	}
