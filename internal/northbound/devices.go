@@ -30,9 +30,8 @@ type retrievedChannel struct {
 
 // 4.4.1.15
 func (s *Server) retrieveChannels(ctx context.Context, c *Call) (any, error) {
-	d := c.Params.Decode()
-	sn := d.String("deviceSn", Required)
-	if err := d.Err(); err != nil {
+	sn, err := deviceSnOnly(c)
+	if err != nil {
 		return nil, err
 	}
 	chans, err := s.app.RetrieveChannels(ctx, c.Tenant.AppID, sn)
@@ -44,6 +43,13 @@ func (s *Server) retrieveChannels(ctx context.Context, c *Call) (any, error) {
 		out[i] = retrievedChannel{ChannelID: ch.ChannelID, ChannelName: ch.Name, ChannelSn: ch.ChannelSn}
 	}
 	return map[string]any{"channelList": out}, nil
+}
+
+// deviceSnOnly reads the request of the many endpoints whose only parameter is deviceSn.
+func deviceSnOnly(c *Call) (string, error) {
+	d := c.Params.Decode()
+	sn := d.String("deviceSn", Required)
+	return sn, d.Err()
 }
 
 type channelRef struct {
@@ -186,9 +192,8 @@ func channelViews(d *domain.Device) []channelView {
 
 // 4.4.1.3
 func (s *Server) getDevice(ctx context.Context, c *Call) (any, error) {
-	d := c.Params.Decode()
-	sn := d.String("deviceSn", Required)
-	if err := d.Err(); err != nil {
+	sn, err := deviceSnOnly(c)
+	if err != nil {
 		return nil, err
 	}
 	dev, err := s.app.Device(ctx, c.Tenant.AppID, sn)
@@ -236,9 +241,8 @@ func (s *Server) listDevices(ctx context.Context, c *Call) (any, error) {
 
 // 4.4.1.7
 func (s *Server) deviceToken(ctx context.Context, c *Call) (any, error) {
-	d := c.Params.Decode()
-	sn := d.String("deviceSn", Required)
-	if err := d.Err(); err != nil {
+	sn, err := deviceSnOnly(c)
+	if err != nil {
 		return nil, err
 	}
 	dev, err := s.app.Device(ctx, c.Tenant.AppID, sn)
@@ -250,9 +254,8 @@ func (s *Server) deviceToken(ctx context.Context, c *Call) (any, error) {
 
 // 4.4.1.9
 func (s *Server) deviceIP(ctx context.Context, c *Call) (any, error) {
-	d := c.Params.Decode()
-	sn := d.String("deviceSn", Required)
-	if err := d.Err(); err != nil {
+	sn, err := deviceSnOnly(c)
+	if err != nil {
 		return nil, err
 	}
 	ip, port, err := s.app.DeviceAddress(ctx, c.Tenant.AppID, sn)
@@ -282,9 +285,8 @@ type accessNode struct {
 
 // 4.4.1.10
 func (s *Server) accessNodes(ctx context.Context, c *Call) (any, error) {
-	d := c.Params.Decode()
-	sn := d.String("deviceSn", Required)
-	if err := d.Err(); err != nil {
+	sn, err := deviceSnOnly(c)
+	if err != nil {
 		return nil, err
 	}
 	dev, _, err := s.app.Target(ctx, c.Tenant.AppID, sn)

@@ -195,16 +195,23 @@ func (s *Store) channelsOf(ctx context.Context, ids []int64) (map[int64][]domain
 		return nil, fmt.Errorf("store: channels: %w", err)
 	}
 	defer rows.Close()
+	err = scanChannels(rows, func(c domain.Channel) { out[c.DeviceID] = append(out[c.DeviceID], c) })
+	return out, err
+}
+
+// scanChannels reads rows of (id, device_id, channel_sn, channel_no, channel_name,
+// online_status) and hands each channel to add.
+func scanChannels(rows *sql.Rows, add func(domain.Channel)) error {
 	for rows.Next() {
 		var c domain.Channel
 		var online int
 		if err := rows.Scan(&c.ID, &c.DeviceID, &c.ChannelSn, &c.ChannelID, &c.Name, &online); err != nil {
-			return nil, err
+			return err
 		}
 		c.Online = domain.OnlineStatus(online)
-		out[c.DeviceID] = append(out[c.DeviceID], c)
+		add(c)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // DeleteDevice removes a device and its channels and publishes events, atomically.

@@ -83,16 +83,8 @@ func (s *Store) channelsTx(ctx context.Context, tx *sql.Tx, deviceID int64) ([]d
 	}
 	defer rows.Close()
 	var out []domain.Channel
-	for rows.Next() {
-		var c domain.Channel
-		var online int
-		if err := rows.Scan(&c.ID, &c.DeviceID, &c.ChannelSn, &c.ChannelID, &c.Name, &online); err != nil {
-			return nil, err
-		}
-		c.Online = domain.OnlineStatus(online)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	err = scanChannels(rows, func(c domain.Channel) { out = append(out, c) })
+	return out, err
 }
 
 // Registrations lists the GB/T 28181 devices whose registration has not expired at now, so

@@ -86,7 +86,12 @@ func (s *Server) send(ctx context.Context, id string, body any) error {
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
-	req := s.newRequest(sip.MESSAGE, sess, raw)
+	return s.do(ctx, sess, s.newRequest(sip.MESSAGE, sess, raw))
+}
+
+// do sends req to the session's device — from the UDP listening socket, or on the device's
+// own TCP connection — and waits (at most the request timeout) for a 2xx.
+func (s *Server) do(ctx context.Context, sess session, req *sip.Request) error {
 	client := s.udpClient
 	if sess.reg.Transport == "TCP" {
 		client = s.tcpClient
@@ -95,10 +100,10 @@ func (s *Server) send(ctx context.Context, id string, body any) error {
 	defer cancel()
 	res, err := client.Do(ctx, req)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrNoAnswer, id, err)
+		return fmt.Errorf("%w: %s: %v", ErrNoAnswer, sess.reg.DeviceSn, err)
 	}
-	if res.StatusCode != 200 {
-		return fmt.Errorf("device %s answered %d %s", id, res.StatusCode, res.Reason)
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("device %s answered %d %s", sess.reg.DeviceSn, res.StatusCode, res.Reason)
 	}
 	return nil
 }

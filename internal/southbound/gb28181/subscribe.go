@@ -43,18 +43,5 @@ func (s *Server) subscribe(ctx context.Context, id, event string, body any) erro
 	req.AppendHeader(sip.NewHeader("Event", event))
 	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(subscriptionExpires)))
 	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: s.cfg.ServerID, Host: s.cfg.Domain}})
-	client := s.udpClient
-	if sess.reg.Transport == "TCP" {
-		client = s.tcpClient
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
-	defer cancel()
-	res, err := client.Do(ctx, req)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("%d %s", res.StatusCode, res.Reason)
-	}
-	return nil
+	return s.do(ctx, sess, req)
 }
