@@ -77,6 +77,8 @@ func (s *Server) handle(ctx context.Context, id string, msg *manscdp.Message, no
 		if a := s.records.add(waiterKey{id, "RecordInfo", r.SN}, r.SumNum, r.RecordList.Items, recordItemID, now); a != nil {
 			s.waiters.deliver(a.key, a)
 		}
+	case msg.Root == "Response" && msg.CmdType == "PresetQuery":
+		s.onPresetPart(id, msg, now)
 	case msg.Root == "Notify" && msg.CmdType == "Catalog":
 		var n manscdp.CatalogNotify
 		if err := msg.Into(&n); err != nil {

@@ -92,6 +92,7 @@ type Server struct {
 	waiters  *waiters
 	catalogs *assemblies[manscdp.CatalogItem]
 	records  *assemblies[manscdp.RecordItem]
+	ptz      *ptzState
 	sn       atomic.Int64
 
 	wg sync.WaitGroup
@@ -103,6 +104,7 @@ func New(cfg Config, sink Sink, reg prometheus.Registerer, log *slog.Logger) (*S
 	s := &Server{
 		cfg: cfg, sink: sink, log: log.With("component", "gb28181"), m: newMetrics(reg),
 		nonces: newNonces(cfg.NonceKey), sessions: newSessions(), waiters: newWaiters(), catalogs: newAssemblies[manscdp.CatalogItem](), records: newAssemblies[manscdp.RecordItem](),
+		ptz: newPTZState(),
 	}
 	s.sn.Store(time.Now().Unix() % 100000)
 	return s, nil
