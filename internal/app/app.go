@@ -35,6 +35,17 @@ type Store interface {
 
 	UpdateDevice(ctx context.Context, deviceSn string, fn func(d *domain.Device) ([]domain.Event, error)) error
 	Registrations(ctx context.Context, now time.Time) ([]domain.Registration, error)
+
+	// PTZ state per head (deviceID and the head's code), 4.5.2.
+	PTZSettings(ctx context.Context, deviceID int64, target string) (domain.PTZSettings, error)
+	SetPTZConfig(ctx context.Context, deviceID int64, target string, address int, invert bool) error
+	SetPTZGuard(ctx context.Context, deviceID int64, target string, g *domain.PTZGuard) error
+	CruiseRoutes(ctx context.Context, deviceID int64, target string) ([]domain.CruiseRoute, error)
+	AddCruiseRoute(ctx context.Context, deviceID int64, target string, r domain.CruiseRoute) error
+	UpdateCruiseRoute(ctx context.Context, deviceID int64, target string, r domain.CruiseRoute) error
+	DeleteCruiseRoute(ctx context.Context, deviceID int64, target string, code int) error
+	SetCruiseSchedule(ctx context.Context, deviceID int64, target string, code int, windows []domain.CruiseWindow) error
+	ScheduledCruises(ctx context.Context) ([]domain.ScheduledCruise, error)
 }
 
 // Platform is what this vionet node tells tenants and devices about itself.

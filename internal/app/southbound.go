@@ -20,6 +20,7 @@ type GB28181 interface {
 	QueryCatalog(ctx context.Context, deviceSn string) error
 	// QueryRecords lists the recordings a device keeps (RecordInfo).
 	QueryRecords(ctx context.Context, deviceSn string, q domain.RecordQuery) ([]domain.DeviceRecord, error)
+	PTZDriver // PTZ (4.5.2), see ptz.go
 }
 
 // SetGB28181 wires the GB/T 28181 driver (it also needs the App, so it is set after New).

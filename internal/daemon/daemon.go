@@ -145,6 +145,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	pushCtx, stopPushes := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
+	go func() { defer wg.Done(); d.app.RunCruiseScheduler(sipCtx, app.CruiseSchedulerInterval) }() // 4.5.2.10 schedules
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if err := d.pushes.Run(pushCtx); err != nil && !errors.Is(err, context.Canceled) {

@@ -82,6 +82,7 @@ func (s *Server) routes() map[string]handlerFunc {
 	s.deviceRoutes(m)
 	s.subscriptionRoutes(m)
 	s.platformRoutes(m)
+	s.ptzRoutes(m)
 	s.recordRoutes(m)
 	return m
 }

@@ -1,0 +1,704 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vionet/vionet/internal/domain"
+)
+
+// PTZ (4.5.2): validation, ownership and the state vionet keeps (cruise routes and their
+// schedules, guard positions, decoder address and direction); the device protocol is the
+// driver's business.
+
+// PTZDriver is the PTZ part of a device driver's port. Every call returns once the device
+// acknowledged (or answered, for queries), with a coded error otherwise: 000008 for an
+// offline device or a refusal, 000009 for a device that stayed silent.
+type PTZDriver interface {
+	PTZMove(ctx context.Context, h domain.PTZHead, m domain.PTZMotion, level int) error
+	PTZStop(ctx context.Context, h domain.PTZHead, iris bool) error
+	PTZMoveTo(ctx context.Context, h domain.PTZHead, p domain.PTZPosition) error
+	PTZPosition(ctx context.Context, h domain.PTZHead) (domain.PTZPosition, error)
+	PTZSetPreset(ctx context.Context, h domain.PTZHead, n int) error
+	PTZCallPreset(ctx context.Context, h domain.PTZHead, n int) error
+	PTZDeletePreset(ctx context.Context, h domain.PTZHead, n int) error
+	PTZPresets(ctx context.Context, h domain.PTZHead) ([]int, error)
+	PTZProgramCruise(ctx context.Context, h domain.PTZHead, r domain.CruiseRoute) error
+	PTZDeleteCruise(ctx context.Context, h domain.PTZHead, code int) error
+	PTZStartCruise(ctx context.Context, h domain.PTZHead, code int) error
+	PTZSetGuard(ctx context.Context, h domain.PTZHead, enable bool, g domain.PTZGuard) error
+	// PTZGuard asks the device for its guard position (nil when disabled).
+	PTZGuard(ctx context.Context, h domain.PTZHead) (*domain.PTZGuard, error)
+}
+
+// Limits of 4.5.2.
+const (
+	MinPTZSpeed       = 1       // 4.5.2.1 speed 1~7
+	MaxPTZSpeed       = 7       //
+	MaxPreset         = 255     // pointCode 1~255
+	MaxCruiseCode     = 255     // cruiseCode 1~255
+	MaxCruiseValue    = 4095    // cruise speed and stayTime 1~4095
+	MaxCruisePoints   = 255     // points per route (one byte names a preset)
+	MinGuardInterval  = 30      // 4.5.2.14 interval [30~3600]
+	MaxGuardInterval  = 3600    //
+	MaxPTZPosition    = 1000000 // 4.5.2.1/4.5.2.13 coordinates ±1000000
+	MaxDecoderAddress = 4095    // the 12-bit PTZCmd address
+	secondsPerDay     = 86400
+)
+
+// Actions of 4.5.2.1 and 4.5.2.10.
+const (
+	PTZActionStart    = 0
+	PTZActionStop     = 1
+	CruiseActionStart = 0
+	CruiseActionStop  = 1
+)
+
+// PTZHeadRef is the deviceSn (a device or channel code) and optional channelId every 4.5.2
+// request carries.
+type PTZHeadRef struct {
+	DeviceSn  string
+	ChannelID *int
+}
+
+// ptzCommands maps 4.5.2.1's command codes to motions (21 is the absolute position). The
+// wording of 1/2 (焦距变大/变小) and 5/6 (光圈扩大/缩小) is Hikvision's for zoom in/out and
+// iris open/close, and 7/8 (图像放大/缩小) is zoom too, so both pairs zoom. 3/4 (focus in
+// Hikvision's list), 9, 10, 19 and 20 are not in the spec.
+var ptzCommands = map[int]domain.PTZMotion{
+	1: domain.PTZZoomIn, 2: domain.PTZZoomOut, 5: domain.PTZIrisOpen, 6: domain.PTZIrisClose,
+	7: domain.PTZZoomIn, 8: domain.PTZZoomOut,
+	11: domain.PTZUp, 12: domain.PTZDown, 13: domain.PTZLeft, 14: domain.PTZRight,
+	15: domain.PTZUpLeft, 16: domain.PTZUpRight, 17: domain.PTZDownLeft, 18: domain.PTZDownRight,
+}
+
+// PTZCommandMoveTo is 4.5.2.1's command 21 (转动到指定位置).
+const PTZCommandMoveTo = 21
+
+// PTZControlInput is 4.5.2.1's request.
+type PTZControlInput struct {
+	PTZHeadRef
+	Command    int
+	Action     int
+	Speed      *int
+	Horizontal *int
+	Vertical   *int
+}
+
+// PTZControl starts or stops a motion, or turns the head to a position (4.5.2.1).
+func (a *App) PTZControl(ctx context.Context, appID string, in PTZControlInput) error {
+	motion, known := ptzCommands[in.Command]
+	if !known && in.Command != PTZCommandMoveTo {
+		return domain.InvalidField("command", "unknown command %d (1, 2, 5-8 zoom/iris, 11-18 directions, 21 position)", in.Command)
+	}
+	switch in.Action {
+	case PTZActionStart, PTZActionStop:
+	default:
+		return domain.InvalidField("action", "must be 0 (start) or 1 (stop), got %d", in.Action)
+	}
+	var pos domain.PTZPosition
+	level := 0
+	switch {
+	case in.Action == PTZActionStop:
+	case in.Command == PTZCommandMoveTo:
+		if in.Horizontal == nil {
+			return domain.InvalidField("horizontalPosition", "is required for command 21")
+		}
+		if in.Vertical == nil {
+			return domain.InvalidField("verticalPosition", "is required for command 21")
+		}
+		if err := checkRange("horizontalPosition", *in.Horizontal, -MaxPTZPosition, MaxPTZPosition); err != nil {
+			return err
+		}
+		if err := checkRange("verticalPosition", *in.Vertical, -MaxPTZPosition, MaxPTZPosition); err != nil {
+			return err
+		}
+		pos = domain.PTZPosition{Horizontal: *in.Horizontal, Vertical: *in.Vertical}
+	default:
+		if in.Speed == nil {
+			return domain.MissingField("speed")
+		}
+		if err := checkRange("speed", *in.Speed, MinPTZSpeed, MaxPTZSpeed); err != nil {
+			return err
+		}
+		level = *in.Speed
+	}
+	h, err := a.ptzOnline(ctx, appID, in.PTZHeadRef)
+	if err != nil {
+		return err
+	}
+	switch {
+	case in.Action == PTZActionStop:
+		err = a.gb.PTZStop(ctx, h, motion.IsIris())
+	case in.Command == PTZCommandMoveTo:
+		err = a.gb.PTZMoveTo(ctx, h, pos)
+	default:
+		err = a.gb.PTZMove(ctx, h, motion, level)
+	}
+	return deviceErr(h.DeviceSn, err)
+}
+
+// PTZPosition returns where a head points (4.5.2.13).
+func (a *App) PTZPosition(ctx context.Context, appID string, ref PTZHeadRef) (domain.PTZPosition, error) {
+	h, err := a.ptzOnline(ctx, appID, ref)
+	if err != nil {
+		return domain.PTZPosition{}, err
+	}
+	p, err := a.gb.PTZPosition(ctx, h)
+	return p, deviceErr(h.DeviceSn, err)
+}
+
+// Presets lists a head's presets as the device reports them (4.5.2.2).
+func (a *App) Presets(ctx context.Context, appID string, ref PTZHeadRef) ([]int, error) {
+	h, err := a.ptzOnline(ctx, appID, ref)
+	if err != nil {
+		return nil, err
+	}
+	list, err := a.gb.PTZPresets(ctx, h)
+	if list == nil && err == nil {
+		list = []int{}
+	}
+	return list, deviceErr(h.DeviceSn, err)
+}
+
+// PresetOp is what 4.5.2.3–4.5.2.6 do with a preset.
+type PresetOp int
+
+// Preset operations.
+const (
+	PresetSet    PresetOp = iota // 4.5.2.3 add, 4.5.2.4 update: store the current position
+	PresetCall                   // 4.5.2.6 jump
+	PresetDelete                 // 4.5.2.5
+)
+
+// Preset adds (or re-saves at the current position), calls or deletes preset n.
+func (a *App) Preset(ctx context.Context, appID string, ref PTZHeadRef, op PresetOp, n int) error {
+	if err := checkRange("pointCode", n, 1, MaxPreset); err != nil {
+		return err
+	}
+	h, err := a.ptzOnline(ctx, appID, ref)
+	if err != nil {
+		return err
+	}
+	switch op {
+	case PresetSet:
+		err = a.gb.PTZSetPreset(ctx, h, n)
+	case PresetCall:
+		err = a.gb.PTZCallPreset(ctx, h, n)
+	case PresetDelete:
+		err = a.gb.PTZDeletePreset(ctx, h, n)
+	}
+	return deviceErr(h.DeviceSn, err)
+}
+
+// CruiseInput is 4.5.2.7/4.5.2.8's request.
+type CruiseInput struct {
+	PTZHeadRef
+	Code     int
+	Speed    int
+	StayTime int
+	Points   []int
+}
+
+func (in CruiseInput) validate() error {
+	if err := checkRange("cruiseCode", in.Code, 1, MaxCruiseCode); err != nil {
+		return err
+	}
+	if err := checkRange("speed", in.Speed, 1, MaxCruiseValue); err != nil {
+		return err
+	}
+	if err := checkRange("stayTime", in.StayTime, 1, MaxCruiseValue); err != nil {
+		return err
+	}
+	if len(in.Points) == 0 {
+		return domain.InvalidField("pointCodes", "must list at least one preset")
+	}
+	if len(in.Points) > MaxCruisePoints {
+		return domain.InvalidField("pointCodes", "at most %d points", MaxCruisePoints)
+	}
+	for i, p := range in.Points {
+		if err := checkRange(fmt.Sprintf("pointCodes[%d]", i), p, 1, MaxPreset); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddCruise creates a cruise route: programmed into the device, then kept by vionet (4.5.2.7).
+func (a *App) AddCruise(ctx context.Context, appID string, in CruiseInput) error {
+	return a.saveCruise(ctx, appID, in, true)
+}
+
+// UpdateCruise replaces an existing route's speed, stay time and points (4.5.2.8); its
+// schedule stays.
+func (a *App) UpdateCruise(ctx context.Context, appID string, in CruiseInput) error {
+	return a.saveCruise(ctx, appID, in, false)
+}
+
+func (a *App) saveCruise(ctx context.Context, appID string, in CruiseInput, add bool) error {
+	if err := in.validate(); err != nil {
+		return err
+	}
+	d, h, err := a.ptzHead(ctx, appID, in.PTZHeadRef)
+	if err != nil {
+		return err
+	}
+	route, err := a.cruiseRoute(ctx, d, h, in.Code)
+	if err != nil {
+		return err
+	}
+	switch {
+	case add && route != nil:
+		return domain.Errorf(domain.CodeValidation, "cruise route %d of %s already exists; modify it with PUT", in.Code, in.DeviceSn)
+	case !add && route == nil:
+		return domain.InvalidField("cruiseCode", "%s has no cruise route %d", in.DeviceSn, in.Code)
+	}
+	if err := online(d); err != nil {
+		return err
+	}
+	r := domain.CruiseRoute{Code: in.Code, Speed: in.Speed, StayTime: in.StayTime, Points: in.Points}
+	if err := a.gb.PTZProgramCruise(ctx, h, r); err != nil {
+		return deviceErr(h.DeviceSn, err)
+	}
+	if add {
+		err = a.store.AddCruiseRoute(ctx, d.ID, h.Target, r)
+		if errors.Is(err, domain.ErrConflict) {
+			return domain.Errorf(domain.CodeValidation, "cruise route %d of %s already exists; modify it with PUT", in.Code, in.DeviceSn)
+		}
+	} else {
+		err = a.store.UpdateCruiseRoute(ctx, d.ID, h.Target, r)
+		if errors.Is(err, domain.ErrNotFound) {
+			return domain.InvalidField("cruiseCode", "%s has no cruise route %d", in.DeviceSn, in.Code)
+		}
+	}
+	return err
+}
+
+// DeleteCruise deletes a route from the device and from vionet, with its schedule
+// (4.5.2.9). The device is told even when vionet has no such route.
+func (a *App) DeleteCruise(ctx context.Context, appID string, ref PTZHeadRef, code int) error {
+	if err := checkRange("cruiseCode", code, 1, MaxCruiseCode); err != nil {
+		return err
+	}
+	d, h, err := a.ptzHead(ctx, appID, ref)
+	if err != nil {
+		return err
+	}
+	if err := online(d); err != nil {
+		return err
+	}
+	if err := a.gb.PTZDeleteCruise(ctx, h, code); err != nil {
+		return deviceErr(h.DeviceSn, err)
+	}
+	if err := a.store.DeleteCruiseRoute(ctx, d.ID, h.Target, code); err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// CruisePlayInput is 4.5.2.10's request. Schedule nil means none was given (全天: now).
+type CruisePlayInput struct {
+	PTZHeadRef
+	Action   int
+	Code     int
+	Schedule []domain.CruiseWindow
+}
+
+// PlayCruise starts or stops a route now, or stores its weekly schedule for the cruise
+// scheduler (4.5.2.10). Starting or stopping now drops the route's schedule.
+func (a *App) PlayCruise(ctx context.Context, appID string, in CruisePlayInput) error {
+	if err := checkRange("cruiseCode", in.Code, 1, MaxCruiseCode); err != nil {
+		return err
+	}
+	switch in.Action {
+	case CruiseActionStart, CruiseActionStop:
+	default:
+		return domain.InvalidField("action", "must be 0 (start) or 1 (stop), got %d", in.Action)
+	}
+	for i, w := range in.Schedule {
+		if err := validWindow(fmt.Sprintf("schedule[%d].", i), w); err != nil {
+			return err
+		}
+	}
+	d, h, err := a.ptzHead(ctx, appID, in.PTZHeadRef)
+	if err != nil {
+		return err
+	}
+	route, err := a.cruiseRoute(ctx, d, h, in.Code)
+	if err != nil {
+		return err
+	}
+	if in.Action == CruiseActionStart && len(in.Schedule) > 0 {
+		if route == nil {
+			return domain.InvalidField("cruiseCode", "%s has no cruise route %d to schedule (create it with 4.5.2.7)", in.DeviceSn, in.Code)
+		}
+		return a.setSchedule(ctx, d, h, in.Code, in.Schedule)
+	}
+	if err := online(d); err != nil {
+		return err
+	}
+	if in.Action == CruiseActionStart {
+		err = a.gb.PTZStartCruise(ctx, h, in.Code)
+	} else {
+		err = a.gb.PTZStop(ctx, h, false)
+	}
+	if err != nil {
+		return deviceErr(h.DeviceSn, err)
+	}
+	if route != nil && len(route.Schedule) > 0 {
+		return a.setSchedule(ctx, d, h, in.Code, nil)
+	}
+	return nil
+}
+
+func (a *App) setSchedule(ctx context.Context, d *domain.Device, h domain.PTZHead, code int, ws []domain.CruiseWindow) error {
+	err := a.store.SetCruiseSchedule(ctx, d.ID, h.Target, code, ws)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.InvalidField("cruiseCode", "%s has no cruise route %d", d.DeviceSn, code)
+	}
+	return err
+}
+
+func validWindow(prefix string, w domain.CruiseWindow) error {
+	if err := checkRange(prefix+"weekDay", w.WeekDay, 1, 7); err != nil {
+		return err
+	}
+	if err := checkRange(prefix+"startTime", w.Start, 0, secondsPerDay); err != nil {
+		return err
+	}
+	if err := checkRange(prefix+"endTime", w.End, 0, secondsPerDay); err != nil {
+		return err
+	}
+	if w.End <= w.Start {
+		return domain.InvalidField(prefix+"endTime", "must be after startTime (split a window that crosses midnight in two)")
+	}
+	return nil
+}
+
+// Cruises lists a head's route numbers (4.5.2.11).
+func (a *App) Cruises(ctx context.Context, appID string, ref PTZHeadRef) ([]int, error) {
+	routes, err := a.CruiseDetails(ctx, appID, ref, nil)
+	if err != nil {
+		return nil, err
+	}
+	codes := make([]int, 0, len(routes))
+	for _, r := range routes {
+		codes = append(codes, r.Code)
+	}
+	return codes, nil
+}
+
+// CruiseDetails returns a head's routes with their points and schedules, or only route
+// code when given (4.5.2.12).
+func (a *App) CruiseDetails(ctx context.Context, appID string, ref PTZHeadRef, code *int) ([]domain.CruiseRoute, error) {
+	d, h, err := a.ptzHead(ctx, appID, ref)
+	if err != nil {
+		return nil, err
+	}
+	if code != nil {
+		r, err := a.cruiseRoute(ctx, d, h, *code)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			return nil, domain.InvalidField("cruiseCode", "%s has no cruise route %d", ref.DeviceSn, *code)
+		}
+		return []domain.CruiseRoute{*r}, nil
+	}
+	routes, err := a.store.CruiseRoutes(ctx, d.ID, h.Target)
+	if routes == nil {
+		routes = []domain.CruiseRoute{}
+	}
+	return routes, err
+}
+
+func (a *App) cruiseRoute(ctx context.Context, d *domain.Device, h domain.PTZHead, code int) (*domain.CruiseRoute, error) {
+	routes, err := a.store.CruiseRoutes(ctx, d.ID, h.Target)
+	if err != nil {
+		return nil, err
+	}
+	for i := range routes {
+		if routes[i].Code == code {
+			return &routes[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// SetGuard sets a head's guard (home) position on the device and keeps it (4.5.2.14).
+func (a *App) SetGuard(ctx context.Context, appID string, ref PTZHeadRef, g domain.PTZGuard) error {
+	if err := checkRange("pointCode", g.Preset, 1, MaxPreset); err != nil {
+		return err
+	}
+	if err := checkRange("interval", g.Interval, MinGuardInterval, MaxGuardInterval); err != nil {
+		return err
+	}
+	d, h, err := a.ptzHead(ctx, appID, ref)
+	if err != nil {
+		return err
+	}
+	if err := online(d); err != nil {
+		return err
+	}
+	if err := a.gb.PTZSetGuard(ctx, h, true, g); err != nil {
+		return deviceErr(h.DeviceSn, err)
+	}
+	return a.store.SetPTZGuard(ctx, d.ID, h.Target, &g)
+}
+
+// DeleteGuard disables a head's guard position (4.5.2.15). pointCode must be the guard's
+// preset when vionet knows it.
+func (a *App) DeleteGuard(ctx context.Context, appID string, ref PTZHeadRef, preset int) error {
+	if err := checkRange("pointCode", preset, 1, MaxPreset); err != nil {
+		return err
+	}
+	d, h, err := a.ptzHead(ctx, appID, ref)
+	if err != nil {
+		return err
+	}
+	st, err := a.store.PTZSettings(ctx, d.ID, h.Target)
+	if err != nil {
+		return err
+	}
+	if st.Guard != nil && st.Guard.Preset != preset {
+		return domain.InvalidField("pointCode", "the guard position of %s is preset %d, not %d", ref.DeviceSn, st.Guard.Preset, preset)
+	}
+	if err := online(d); err != nil {
+		return err
+	}
+	if err := a.gb.PTZSetGuard(ctx, h, false, domain.PTZGuard{Preset: preset}); err != nil {
+		return deviceErr(h.DeviceSn, err)
+	}
+	return a.store.SetPTZGuard(ctx, d.ID, h.Target, nil)
+}
+
+// Guard returns a head's guard position (4.5.2.16): asked from a GB/T 28181-2022 device,
+// otherwise the one set through vionet. None set is 000008.
+func (a *App) Guard(ctx context.Context, appID string, ref PTZHeadRef) (domain.PTZGuard, error) {
+	d, h, err := a.ptzHead(ctx, appID, ref)
+	if err != nil {
+		return domain.PTZGuard{}, err
+	}
+	var g *domain.PTZGuard
+	if d.GBVersion == "2022" {
+		if err := online(d); err != nil {
+			return domain.PTZGuard{}, err
+		}
+		if g, err = a.gb.PTZGuard(ctx, h); err != nil {
+			return domain.PTZGuard{}, deviceErr(h.DeviceSn, err)
+		}
+	} else {
+		st, err := a.store.PTZSettings(ctx, d.ID, h.Target)
+		if err != nil {
+			return domain.PTZGuard{}, err
+		}
+		g = st.Guard
+	}
+	if g == nil {
+		return domain.PTZGuard{}, domain.Errorf(domain.CodeValidation, "%s has no guard position set", ref.DeviceSn)
+	}
+	return *g, nil
+}
+
+// SetPTZConfig stores a head's decoder address (the PTZCmd address of later commands) and
+// direction (1 reverses pan and tilt) (4.5.2.17).
+func (a *App) SetPTZConfig(ctx context.Context, appID string, ref PTZHeadRef, decoderAddress string, posNeg int) error {
+	addr, err := ParseDecoderAddress(decoderAddress)
+	if err != nil {
+		return err
+	}
+	if posNeg != 0 && posNeg != 1 {
+		return domain.InvalidField("posNegDirectControl", "must be 0 (normal) or 1 (reversed), got %d", posNeg)
+	}
+	d, h, err := a.ptzHead(ctx, appID, ref)
+	if err != nil {
+		return err
+	}
+	return a.store.SetPTZConfig(ctx, d.ID, h.Target, addr, posNeg == 1)
+}
+
+// ParseDecoderAddress reads 4.5.2.17's decoderAddress: a decimal or 0x-prefixed hexadecimal
+// number 1–4095.
+func ParseDecoderAddress(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, domain.MissingField("decoderAddress")
+	}
+	base, digits := 10, s
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		base, digits = 16, s[2:]
+	}
+	n, err := strconv.ParseInt(digits, base, 32)
+	if err != nil || n < 1 || n > MaxDecoderAddress {
+		return 0, domain.InvalidField("decoderAddress", "must be a number 1-%d (decimal or 0x hex), got %q", MaxDecoderAddress, s)
+	}
+	return int(n), nil
+}
+
+// ptzHead resolves a request's head: a channel code in deviceSn is that channel; an NVR needs
+// a channel (its code, or channelId); an IPC is its own head, or its only channel when it
+// reports its lens as one.
+func (a *App) ptzHead(ctx context.Context, appID string, ref PTZHeadRef) (*domain.Device, domain.PTZHead, error) {
+	d, ch, err := a.Target(ctx, appID, ref.DeviceSn)
+	if err != nil {
+		return nil, domain.PTZHead{}, err
+	}
+	if d.Protocol != domain.ProtocolGB28181 || a.gb == nil {
+		return nil, domain.PTZHead{}, domain.InvalidField("deviceSn", "PTZ is not supported for protocol %d", d.Protocol)
+	}
+	if ch == nil && ref.ChannelID != nil && d.Type == domain.DeviceNVR {
+		for i := range d.Channels {
+			if d.Channels[i].ChannelID == *ref.ChannelID {
+				ch = &d.Channels[i]
+			}
+		}
+		if ch == nil {
+			return nil, domain.PTZHead{}, domain.InvalidField("channelId", "device %s has no channel %d", d.DeviceSn, *ref.ChannelID)
+		}
+	}
+	target := d.DeviceSn
+	switch {
+	case ch != nil:
+		target = ch.ChannelSn
+	case d.Type == domain.DeviceNVR:
+		return nil, domain.PTZHead{}, domain.InvalidField("deviceSn", "%s is an NVR: give the code of one of its channels (or channelId)", d.DeviceSn)
+	case len(d.Channels) == 1: // an IPC that reports its lens as a channel
+		target = d.Channels[0].ChannelSn
+	}
+	st, err := a.store.PTZSettings(ctx, d.ID, target)
+	if err != nil {
+		return nil, domain.PTZHead{}, err
+	}
+	return d, domain.PTZHead{DeviceSn: d.DeviceSn, Target: target, Address: st.Address, Invert: st.Invert}, nil
+}
+
+// ptzOnline is ptzHead for a request that must reach the device now.
+func (a *App) ptzOnline(ctx context.Context, appID string, ref PTZHeadRef) (domain.PTZHead, error) {
+	d, h, err := a.ptzHead(ctx, appID, ref)
+	if err == nil {
+		err = online(d)
+	}
+	return h, err
+}
+
+func online(d *domain.Device) error {
+	if d.Online != domain.Online {
+		return domain.Errorf(domain.CodeValidation, "device %s is offline", d.DeviceSn)
+	}
+	return nil
+}
+
+// deviceErr is southboundError for a result that may be a success.
+func deviceErr(sn string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return southboundError(sn, err)
+}
+
+func checkRange(field string, v, lo, hi int) error {
+	if v < lo || v > hi {
+		return domain.InvalidField(field, "must be %d-%d, got %d", lo, hi, v)
+	}
+	return nil
+}
+
+// CruiseSchedulerInterval is how often the cruise scheduler looks at the clock and the schedules.
+const CruiseSchedulerInterval = time.Second
+
+// RunCruiseScheduler starts and stops scheduled cruises (4.5.2.10) until ctx ends: a route is
+// started (0x88) when the local time enters one of its weekly windows and stopped when it
+// leaves them. Schedules are read from the store on every tick, so they survive restarts and
+// changes made on other nodes show up at once; a start or stop that fails (device offline)
+// is retried on the next tick while it is still due. A node only reaches the devices
+// registered with it; the others' commands fail as offline and are not logged twice.
+func (a *App) RunCruiseScheduler(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = CruiseSchedulerInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	applied := map[cruiseKey]bool{} // what was last done to each route: true started, false stopped
+	failing := map[cruiseKey]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.scheduleTick(ctx, a.now(), applied, failing)
+		}
+	}
+}
+
+type cruiseKey struct {
+	deviceID int64
+	target   string
+	code     int
+}
+
+func (a *App) scheduleTick(ctx context.Context, now time.Time, applied, failing map[cruiseKey]bool) {
+	if a.gb == nil {
+		return
+	}
+	list, err := a.store.ScheduledCruises(ctx)
+	if err != nil {
+		a.log.Warn("cruise scheduler: reading schedules", "err", err)
+		return
+	}
+	seen := make(map[cruiseKey]bool, len(list))
+	for _, c := range list {
+		k := cruiseKey{c.DeviceID, c.Target, c.Code}
+		seen[k] = true
+		want := InCruiseWindow(c.Schedule, now)
+		if applied[k] == want {
+			continue
+		}
+		if err := a.applyCruise(ctx, c, want); err != nil {
+			if !failing[k] {
+				a.log.Warn("cruise scheduler", "deviceSn", c.DeviceSn, "target", c.Target, "cruiseCode", c.Code, "start", want, "err", err)
+			}
+			failing[k] = true
+			continue
+		}
+		a.log.Info("cruise scheduler", "deviceSn", c.DeviceSn, "target", c.Target, "cruiseCode", c.Code, "start", want)
+		applied[k], failing[k] = want, false
+	}
+	for k := range applied {
+		if !seen[k] {
+			delete(applied, k)
+			delete(failing, k)
+		}
+	}
+}
+
+func (a *App) applyCruise(ctx context.Context, c domain.ScheduledCruise, start bool) error {
+	st, err := a.store.PTZSettings(ctx, c.DeviceID, c.Target)
+	if err != nil {
+		return err
+	}
+	h := domain.PTZHead{DeviceSn: c.DeviceSn, Target: c.Target, Address: st.Address, Invert: st.Invert}
+	if start {
+		return a.gb.PTZStartCruise(ctx, h, c.Code)
+	}
+	return a.gb.PTZStop(ctx, h, false)
+}
+
+// InCruiseWindow reports whether now (its own location) falls in one of the weekly windows:
+// weekDay 1 is Monday, 7 Sunday; a window covers [startTime, endTime) seconds of that day.
+func InCruiseWindow(ws []domain.CruiseWindow, now time.Time) bool {
+	wd := int(now.Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	sec := now.Hour()*3600 + now.Minute()*60 + now.Second()
+	for _, w := range ws {
+		if w.WeekDay == wd && w.Start <= sec && sec < w.End {
+			return true
+		}
+	}
+	return false
+}
