@@ -58,8 +58,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 		engine = Postgres
 		db, err = sql.Open("pgx", dsn)
 		if err == nil {
-			db.SetMaxOpenConns(32)
-			db.SetMaxIdleConns(32)
+			// Few connections: every backend is a process competing for the same cores.
+			n := 4 * runtime.GOMAXPROCS(0)
+			db.SetMaxOpenConns(n)
+			db.SetMaxIdleConns(n)
 			rdb = db
 		}
 	default:
