@@ -59,7 +59,7 @@ func Open(ctx context.Context, cfg conf.Config, log *slog.Logger) (*Daemon, erro
 	d.gb, err = gb28181.New(gb28181.Config{
 		Addr: cfg.SIPAddr, ServerID: cfg.SIPID, Domain: cfg.SIPDomain,
 		KeepaliveInterval: cfg.SIPKeepaliveInterval, KeepaliveMisses: cfg.SIPKeepaliveMisses,
-		RequestTimeout: cfg.SIPRequestTimeout,
+		RequestTimeout: cfg.SIPRequestTimeout, AdvertiseHost: cfg.PublicHost,
 	}, d.app, reg, log)
 	if err != nil {
 		st.Close()

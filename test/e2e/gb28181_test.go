@@ -224,3 +224,26 @@ func portOf(addr string) string {
 	}
 	return ""
 }
+
+// Listening on all interfaces, vionet's requests over UDP name the address the device
+// registered to in Via, so the device's answers find their way back.
+func TestGB28181ListenAllInterfaces(t *testing.T) {
+	e := engines(t)[0]
+	s := startServer(t, e, append(gbServerFlags, "--sip-addr", "0.0.0.0:0")...)
+	s.sipAddr = "127.0.0.1:" + portOf(s.sipAddr)
+	k := s.addTenant()
+	c := s.client(k)
+	cx := ctx(t)
+	ipc, err := c.AddDevice(cx, sdk.AddDeviceRequest{Protocol: 1, DeviceType: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startDevice(t, s, k, ipc, "udp", "2016")
+	eventually(t, 10*time.Second, "DeviceInfo answered (firmware known)", func() bool {
+		det, err := c.GetDevice(cx, ipc.DeviceSn)
+		return err == nil && det.FirmwareVersion != ""
+	})
+	if _, err := c.RetrieveChannels(cx, ipc.DeviceSn); err != nil {
+		t.Errorf("catalog over UDP with a wildcard listener: %v", err)
+	}
+}

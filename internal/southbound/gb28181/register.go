@@ -85,7 +85,11 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	if known && prev.reg.Charset != "" {
 		reg.Charset = prev.reg.Charset
 	}
-	s.sessions.put(&session{reg: reg, lastSeen: now, online: true})
+	sess := &session{reg: reg, lastSeen: now, online: true}
+	if ip := net.ParseIP(req.Recipient.Host); ip != nil && !ip.IsUnspecified() {
+		sess.serverHost = ip.String()
+	}
+	s.sessions.put(sess)
 	s.m.registers.WithLabelValues("ok").Inc()
 	s.respond(tx, req, 200, "OK", dateHeader(now, s.cfg.Location), sip.NewHeader("Expires", strconv.Itoa(expires)))
 

@@ -118,11 +118,40 @@ func (s *Server) newRequest(method sip.RequestMethod, sess session, body []byte)
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: sess.reg.DeviceSn, Host: s.cfg.Domain}})
+	if host := s.viaHost(sess); host != "" {
+		via := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: sess.reg.Transport,
+			Host: host, Port: portOf(s.udpAddr), Params: sip.NewParams()}
+		via.Params.Add("branch", sip.GenerateBranchN(16))
+		via.Params.Add("rport", "")
+		req.AppendHeader(via)
+	}
 	if body != nil {
 		req.AppendHeader(sip.NewHeader("Content-Type", "Application/MANSCDP+xml"))
 		req.SetBody(body)
 	}
 	return req
+}
+
+// viaHost is the sent-by host for a UDP request, where the device sends its answer. When the
+// server listens on a specific address sipgo writes that address; when it listens on all
+// interfaces ("::"), the answer must go to the address the device itself used to reach us
+// (its REGISTER's Request-URI host), or to the advertised public host.
+func (s *Server) viaHost(sess session) string {
+	if sess.reg.Transport != "UDP" {
+		return ""
+	}
+	if ip := net.ParseIP(hostOf(s.udpAddr)); ip == nil || !ip.IsUnspecified() {
+		return ""
+	}
+	if sess.serverHost != "" {
+		return sess.serverHost
+	}
+	return s.cfg.AdvertiseHost
+}
+
+func hostOf(addr string) string {
+	h, _, _ := net.SplitHostPort(addr)
+	return h
 }
 
 // QueryDeviceInfo asks a device for its manufacturer, model and firmware and records them.

@@ -50,6 +50,7 @@ type Config struct {
 	MinExpires        int           // shortest registration accepted, seconds (default 60)
 	Location          *time.Location
 	NonceKey          []byte // HMAC key for stateless digest nonces (random when empty)
+	AdvertiseHost     string // our address as devices know it, for Via when listening on all interfaces
 }
 
 func (c *Config) defaults() {

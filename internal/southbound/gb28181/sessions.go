@@ -10,9 +10,10 @@ import (
 
 // session is a registered device: where to reach it and when it was last heard from.
 type session struct {
-	reg      domain.Registration
-	lastSeen time.Time
-	online   bool
+	reg        domain.Registration
+	lastSeen   time.Time
+	online     bool
+	serverHost string // the address of ours the device registered to, when it was an IP
 }
 
 type sessions struct {
