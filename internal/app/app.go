@@ -34,6 +34,7 @@ type Store interface {
 	Publish(ctx context.Context, events ...domain.Event) error
 
 	UpdateDevice(ctx context.Context, deviceSn string, fn func(d *domain.Device) ([]domain.Event, error)) error
+	UpdateDevices(ctx context.Context, deviceSns []string, fn func(d *domain.Device) ([]domain.Event, error)) error
 	Registrations(ctx context.Context, now time.Time) ([]domain.Registration, error)
 
 	// PTZ state per head (deviceID and the head's code), 4.5.2.
@@ -68,6 +69,8 @@ type App struct {
 	tenants  *tenantCache
 	sealer   *Sealer
 	gb       GB28181 // nil until a GB/T 28181 driver is wired
+
+	registrations *registrationWriter
 }
 
 // Options configures New.
@@ -95,6 +98,8 @@ func New(store Store, opts Options) *App {
 		pushed:   opts.OnPublished,
 		tenants:  newTenantCache(store, opts.TenantCacheTTL),
 		sealer:   NewSealer(),
+
+		registrations: newRegistrationWriter(),
 	}
 }
 

@@ -44,25 +44,12 @@ func (a *App) Registrations(ctx context.Context) ([]domain.Registration, error) 
 	return a.store.Registrations(ctx, a.now())
 }
 
-// DeviceOnline records a (re-)registration or renewed liveness: address, transport,
-// registration expiry; and, when the device was offline, the online status with its
-// msgType 2 push.
-func (a *App) DeviceOnline(ctx context.Context, reg domain.Registration) error {
-	err := a.store.UpdateDevice(ctx, reg.DeviceSn, func(d *domain.Device) ([]domain.Event, error) {
-		d.RemoteIP, d.RemotePort, d.Transport = reg.IP, fmt.Sprint(reg.Port), reg.Transport
-		d.RegisteredUntil, d.GBVersion, d.Charset = reg.Expires, reg.Version, reg.Charset
-		if d.Online == domain.Online {
-			return nil, nil
-		}
-		d.Online = domain.Online
-		return []domain.Event{a.onlineEvent(d, nil, domain.Online)}, nil
-	})
-	return a.southErr(err)
-}
-
 // DeviceOffline marks a device and its channels offline, pushing msgType 2 for each that
 // was online. reason is logged.
 func (a *App) DeviceOffline(ctx context.Context, deviceSn, reason string) error {
+	a.registrations.flushMu.Lock()
+	defer a.registrations.flushMu.Unlock()
+	a.registrations.forgetPendingOnline(deviceSn)
 	err := a.store.UpdateDevice(ctx, deviceSn, func(d *domain.Device) ([]domain.Event, error) {
 		var events []domain.Event
 		if d.Online != domain.Offline {

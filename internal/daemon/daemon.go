@@ -136,6 +136,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	regCtx, stopRegistrations := context.WithCancel(context.Background())
+	var regDone sync.WaitGroup
+	regDone.Add(1)
+	go func() { defer regDone.Done(); d.app.RunRegistrationWriter(regCtx) }()
+	defer func() { stopRegistrations(); regDone.Wait() }() // after the SIP server stopped: flush what it reported
 	sipCtx, stopSIP := context.WithCancel(context.Background())
 	if err := d.gb.Start(sipCtx); err != nil {
 		stopSIP()

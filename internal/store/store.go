@@ -42,7 +42,7 @@ type Store struct {
 	rdb    *sql.DB // reads; on SQLite a pool of read-only connections beside the single writer
 	engine Engine
 	now    func() time.Time
-	stmts  sync.Map // query text → *sql.Stmt on rdb, for the hot read paths
+	stmts  sync.Map // stmtKey → *sql.Stmt, for the hot paths
 }
 
 // Open connects to dsn (a postgres:// URL, "sqlite:PATH", or empty for SQLite at
@@ -100,6 +100,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.warmWrites(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -117,14 +121,51 @@ func (s *Store) Close() error {
 
 // prepared returns a statement for a hot read query, prepared once on the read pool.
 func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.stmts.Load(query); ok {
+	return s.prepareOn(ctx, s.rdb, query)
+}
+
+// preparedTx returns a hot write statement for use in tx, prepared once on the writer, so
+// SQLite does not parse the same SQL on every registration of a storm.
+//
+// Statements are prepared on the writer when the store opens (warmWrites): preparing one
+// inside a transaction would wait for a connection the transaction itself holds (SQLite has
+// one writer connection). A query not warmed is prepared on the transaction, uncached.
+func (s *Store) preparedTx(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(stmtKey{s.db, query}); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, s.q(query))
+}
+
+// warmWrites prepares the hot write statements on the writer connection.
+func (s *Store) warmWrites(ctx context.Context) error {
+	lock := ""
+	if s.engine == Postgres {
+		lock = " FOR UPDATE"
+	}
+	for _, q := range []string{selectDeviceForUpdate + lock, updateDeviceState, selectChannels} {
+		if _, err := s.prepareOn(ctx, s.db, q); err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+	}
+	return nil
+}
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+func (s *Store) prepareOn(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	k := stmtKey{db, query}
+	if st, ok := s.stmts.Load(k); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := s.rdb.PrepareContext(ctx, s.q(query))
+	st, err := db.PrepareContext(ctx, s.q(query))
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+	if prev, loaded := s.stmts.LoadOrStore(k, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt), nil
 	}

@@ -30,7 +30,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 400, "Bad Request: From user is not a 20-digit GB/T 28181 code")
 		return
 	}
-	password, err := s.sink.SIPPassword(ctx, id)
+	password, err := s.passwords.get(ctx, id, now, s.sink.SIPPassword)
 	if errors.Is(err, domain.ErrNotFound) {
 		s.m.registers.WithLabelValues("unknown_device").Inc()
 		s.respond(tx, req, 403, "Forbidden")
@@ -113,6 +113,8 @@ func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, now time.
 
 // learn asks a newly registered device who it is and what channels it has.
 func (s *Server) learn(id string) {
+	s.learning <- struct{}{}
+	defer func() { <-s.learning }()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*s.cfg.RequestTimeout)
 	defer cancel()
 	if err := s.QueryDeviceInfo(ctx, id); err != nil {

@@ -88,13 +88,15 @@ type Server struct {
 	udpAddr   string
 	tcpAddr   string
 
-	nonces   *nonces
-	sessions *sessions
-	waiters  *waiters
-	catalogs *assemblies[manscdp.CatalogItem]
-	records  *assemblies[manscdp.RecordItem]
-	ptz      *ptzState
-	sn       atomic.Int64
+	nonces    *nonces
+	sessions  *sessions
+	waiters   *waiters
+	learning  chan struct{} // semaphore of maxLearning
+	passwords *passwords
+	catalogs  *assemblies[manscdp.CatalogItem]
+	records   *assemblies[manscdp.RecordItem]
+	ptz       *ptzState
+	sn        atomic.Int64
 
 	wg sync.WaitGroup
 }
@@ -104,7 +106,7 @@ func New(cfg Config, sink Sink, reg prometheus.Registerer, log *slog.Logger) (*S
 	cfg.defaults()
 	s := &Server{
 		cfg: cfg, sink: sink, log: log.With("component", "gb28181"), m: newMetrics(reg),
-		nonces: newNonces(cfg.NonceKey), sessions: newSessions(), waiters: newWaiters(), catalogs: newAssemblies[manscdp.CatalogItem](), records: newAssemblies[manscdp.RecordItem](),
+		nonces: newNonces(cfg.NonceKey), sessions: newSessions(), waiters: newWaiters(), learning: make(chan struct{}, maxLearning), passwords: newPasswords(), catalogs: newAssemblies[manscdp.CatalogItem](), records: newAssemblies[manscdp.RecordItem](),
 		ptz: newPTZState(),
 	}
 	s.sn.Store(time.Now().Unix() % 100000)
@@ -145,12 +147,15 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.tcpClient, err = sipgo.NewClient(ua, sipgo.WithClientLogger(s.log)); err != nil {
 		return err
 	}
+	// Sessions first: a keepalive arriving in the first instant must find its device.
+	s.restore(ctx)
+	if uc, ok := udp.(*net.UDPConn); ok {
+		_ = uc.SetReadBuffer(udpReadBuffer) // absorb registration storms instead of dropping datagrams
+	}
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); _ = s.srv.ServeUDP(udp) }()
 	go func() { defer s.wg.Done(); _ = s.srv.ServeTCP(tcp) }()
 	s.log.Info("sip listening", "udp", s.udpAddr, "tcp", s.tcpAddr, "serverId", s.cfg.ServerID)
-
-	s.restore(ctx)
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.watchLiveness(ctx) }()
 	go func() {
@@ -222,6 +227,14 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, r
 		s.log.Debug("respond failed", "err", err, "code", code)
 	}
 }
+
+// udpReadBuffer is the SIP socket's receive buffer (the kernel default of ~200 KiB drops
+// datagrams within a second of a restart storm); the kernel caps it at net.core.rmem_max.
+const udpReadBuffer = 4 << 20
+
+// maxLearning bounds how many newly registered devices are queried (DeviceInfo, Catalog,
+// subscriptions) at once, so a registration storm does not turn into a query storm.
+const maxLearning = 64
 
 // ErrOffline is returned for requests to a device that has no live session.
 var ErrOffline = errors.New("device offline")
