@@ -104,10 +104,7 @@ func TestGB28181PTZ(t *testing.T) {
 		nvrDev := startDevice(t, s, k, nvr, "tcp", "2016")
 		ipcDev := startDevice(t, s, k, ipc, "udp", "2022")
 		for _, sn := range []string{nvr.DeviceSn, ipc.DeviceSn} {
-			eventually(t, 10*time.Second, sn+" online", func() bool {
-				det, err := c.GetDevice(cx, sn)
-				return err == nil && det.OnlineStatus == 1
-			})
+			waitOnline(t, c, sn, 1)
 		}
 		ch := nvr.ChannelList[1].ChannelSn // the NVR's second channel, a 2016 head
 		head := sdk.PTZTarget{DeviceSn: ch}

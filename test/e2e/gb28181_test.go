@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -187,10 +188,7 @@ func TestGB28181RestartWithoutFlap(t *testing.T) {
 			t.Fatal(err)
 		}
 		dev := startDevice(t, s, k, ipc, "udp", "2016")
-		eventually(t, 10*time.Second, "online", func() bool {
-			det, err := c.GetDevice(cx, ipc.DeviceSn)
-			return err == nil && det.OnlineStatus == 1
-		})
+		waitOnline(t, c, ipc.DeviceSn, 1)
 		s.stop()
 		time.Sleep(time.Second)
 		s.start()
@@ -211,6 +209,15 @@ func TestGB28181RestartWithoutFlap(t *testing.T) {
 			det, err := c.GetDevice(cx, ipc.DeviceSn)
 			return err == nil && det.OnlineStatus == 0
 		})
+	})
+}
+
+// waitOnline waits until device detail shows the wanted onlineStatus.
+func waitOnline(t *testing.T, c *sdk.Client, sn string, status int) {
+	t.Helper()
+	eventually(t, 10*time.Second, fmt.Sprintf("%s onlineStatus %d", sn, status), func() bool {
+		det, err := c.GetDevice(context.Background(), sn)
+		return err == nil && det.OnlineStatus == status
 	})
 }
 
