@@ -169,6 +169,15 @@ func TestGB28181Devices(t *testing.T) {
 			StreamType: 1, RecordType: 1, StartTime: ms(now.Add(-time.Hour)), EndTime: ms(now)}); !sdk.IsCode(err, "000008") {
 			t.Errorf("records of an offline device: want 000008, got %v", err)
 		}
+
+		// The NVR unregisters (Expires: 0): offline at once, its channels with it.
+		if err := nvrDev.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 2*time.Second, "NVR and channels offline after unregister", func() bool {
+			det, err := c.GetDevice(cx, nvr.DeviceSn)
+			return err == nil && det.OnlineStatus == 0 && det.ChannelList[0].OnlineStatus == 0
+		})
 	})
 }
 
