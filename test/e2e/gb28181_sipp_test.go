@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -85,4 +87,41 @@ func TestSippRegisterAndKeepalive(t *testing.T) {
 			})
 		}
 	})
+}
+
+// A flood of REGISTERs from codes vionet never issued: each gets 403 at once and is counted.
+func TestSippUnknownDeviceFlood(t *testing.T) {
+	if _, err := exec.LookPath("sipp"); err != nil {
+		t.Fatal("sipp not installed (scripts/test.sh installs sip-tester)")
+	}
+	s := startServer(t, engines(t)[0])
+	ids := filepath.Join(t.TempDir(), "ids.csv")
+	var b strings.Builder
+	b.WriteString("SEQUENTIAL\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "34020000001329%06d\n", i)
+	}
+	if err := os.WriteFile(ids, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scenario, _ := filepath.Abs("../sipp/register-unknown.xml")
+	cmd := exec.Command("sipp", "-sf", scenario, "-inf", ids, "-r", "1000", "-m", "2000", "-i", "127.0.0.1",
+		"-timeout", "30s", "-timeout_error", "-nostdin", s.sipAddr)
+	cmd.Dir = t.TempDir()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	if m := s.metrics(t); !strings.Contains(m, `vionet_gb28181_registers_total{result="unknown_device"} 2000`) {
+		t.Errorf("unknown devices not counted:\n%s", grepLines(m, "vionet_gb28181_registers_total"))
+	}
+}
+
+func grepLines(text, substr string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
