@@ -124,7 +124,7 @@ func (a *App) PTZControl(ctx context.Context, appID string, in PTZControlInput) 
 		}
 		level = *in.Speed
 	}
-	h, err := a.ptzOnline(ctx, appID, in.PTZHeadRef)
+	_, h, err := a.ptzOnline(ctx, appID, in.PTZHeadRef)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (a *App) PTZControl(ctx context.Context, appID string, in PTZControlInput) 
 
 // PTZPosition returns where a head points (4.5.2.13).
 func (a *App) PTZPosition(ctx context.Context, appID string, ref PTZHeadRef) (domain.PTZPosition, error) {
-	h, err := a.ptzOnline(ctx, appID, ref)
+	_, h, err := a.ptzOnline(ctx, appID, ref)
 	if err != nil {
 		return domain.PTZPosition{}, err
 	}
@@ -151,7 +151,7 @@ func (a *App) PTZPosition(ctx context.Context, appID string, ref PTZHeadRef) (do
 
 // Presets lists a head's presets as the device reports them (4.5.2.2).
 func (a *App) Presets(ctx context.Context, appID string, ref PTZHeadRef) ([]int, error) {
-	h, err := a.ptzOnline(ctx, appID, ref)
+	_, h, err := a.ptzOnline(ctx, appID, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (a *App) Preset(ctx context.Context, appID string, ref PTZHeadRef, op Prese
 	if err := checkRange("pointCode", n, 1, MaxPreset); err != nil {
 		return err
 	}
-	h, err := a.ptzOnline(ctx, appID, ref)
+	_, h, err := a.ptzOnline(ctx, appID, ref)
 	if err != nil {
 		return err
 	}
@@ -200,11 +200,8 @@ func (a *App) SetGuard(ctx context.Context, appID string, ref PTZHeadRef, g doma
 	if err := checkRange("interval", g.Interval, MinGuardInterval, MaxGuardInterval); err != nil {
 		return err
 	}
-	d, h, err := a.ptzHead(ctx, appID, ref)
+	d, h, err := a.ptzOnline(ctx, appID, ref)
 	if err != nil {
-		return err
-	}
-	if err := online(d); err != nil {
 		return err
 	}
 	if err := a.gb.PTZSetGuard(ctx, h, true, g); err != nil {
@@ -340,27 +337,12 @@ func (a *App) ptzHead(ctx context.Context, appID string, ref PTZHeadRef) (*domai
 }
 
 // ptzOnline is ptzHead for a request that must reach the device now.
-func (a *App) ptzOnline(ctx context.Context, appID string, ref PTZHeadRef) (domain.PTZHead, error) {
+func (a *App) ptzOnline(ctx context.Context, appID string, ref PTZHeadRef) (*domain.Device, domain.PTZHead, error) {
 	d, h, err := a.ptzHead(ctx, appID, ref)
 	if err == nil {
 		err = online(d)
 	}
-	return h, err
-}
-
-func online(d *domain.Device) error {
-	if d.Online != domain.Online {
-		return domain.Errorf(domain.CodeValidation, "device %s is offline", d.DeviceSn)
-	}
-	return nil
-}
-
-// deviceErr is southboundError for a result that may be a success.
-func deviceErr(sn string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return southboundError(sn, err)
+	return d, h, err
 }
 
 func checkRange(field string, v, lo, hi int) error {

@@ -97,11 +97,8 @@ func (a *App) DeleteCruise(ctx context.Context, appID string, ref PTZHeadRef, co
 	if err := checkRange("cruiseCode", code, 1, MaxCruiseCode); err != nil {
 		return err
 	}
-	d, h, err := a.ptzHead(ctx, appID, ref)
+	d, h, err := a.ptzOnline(ctx, appID, ref)
 	if err != nil {
-		return err
-	}
-	if err := online(d); err != nil {
 		return err
 	}
 	if err := a.gb.PTZDeleteCruise(ctx, h, code); err != nil {

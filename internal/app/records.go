@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -141,8 +140,8 @@ func (a *App) deviceRecords(ctx context.Context, appID, sn, storageType string, 
 	if d.Protocol != domain.ProtocolGB28181 || a.gb == nil {
 		return nil, domain.InvalidField("deviceSn", "device storage is not supported for protocol %d", d.Protocol)
 	}
-	if d.Online != domain.Online {
-		return nil, domain.Errorf(domain.CodeValidation, "device %s is offline", d.DeviceSn)
+	if err := online(d); err != nil {
+		return nil, err
 	}
 	switch {
 	case ch != nil:
@@ -154,18 +153,9 @@ func (a *App) deviceRecords(ctx context.Context, appID, sn, storageType string, 
 	}
 	recs, err := a.gb.QueryRecords(ctx, d.DeviceSn, q)
 	if err != nil {
-		return nil, southboundError(d.DeviceSn, err)
+		return nil, deviceErr(d.DeviceSn, err)
 	}
 	return recs, nil
-}
-
-// southboundError turns a driver failure into the coded error a tenant sees.
-func southboundError(sn string, err error) error {
-	var coded *domain.Error
-	if errors.As(err, &coded) {
-		return err
-	}
-	return domain.Errorf(domain.CodeUnavailable, "device %s: %v", sn, err)
 }
 
 // DeviceRecordID names a recording kept on a device: its source and time range, which is

@@ -191,8 +191,8 @@ func (a *App) RetrieveChannels(ctx context.Context, appID, deviceSn string) ([]d
 	if d.Protocol != domain.ProtocolGB28181 || a.gb == nil {
 		return nil, domain.InvalidField("deviceSn", "channel retrieval is not supported for protocol %d", d.Protocol)
 	}
-	if d.Online != domain.Online {
-		return nil, domain.Errorf(domain.CodeValidation, "device %s is offline", deviceSn)
+	if err := online(d); err != nil {
+		return nil, err
 	}
 	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -204,4 +204,25 @@ func (a *App) RetrieveChannels(ctx context.Context, appID, deviceSn string) ([]d
 		return nil, err
 	}
 	return d.Channels, nil
+}
+
+// online refuses, with 000008 at once, a request that must reach an offline device.
+func online(d *domain.Device) error {
+	if d.Online != domain.Online {
+		return domain.Errorf(domain.CodeValidation, "device %s is offline", d.DeviceSn)
+	}
+	return nil
+}
+
+// deviceErr turns a driver failure into the coded error a tenant sees: coded errors pass
+// through, anything else (no answer, transport failure) is 000009 naming the device.
+func deviceErr(sn string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var coded *domain.Error
+	if errors.As(err, &coded) {
+		return err
+	}
+	return domain.Errorf(domain.CodeUnavailable, "device %s: %v", sn, err)
 }
