@@ -106,6 +106,17 @@ func TestGB28181PTZ(t *testing.T) {
 		for _, sn := range []string{nvr.DeviceSn, ipc.DeviceSn} {
 			waitOnline(t, c, sn, 1)
 		}
+		// vionet learns a new device (DeviceInfo, Catalog, then the alarm SUBSCRIBE) in the
+		// background; wait for it to finish so only PTZ traffic follows on the wire.
+		for _, dev := range []*refdevice.Device{nvrDev, ipcDev} {
+			wctx, cancel := context.WithTimeout(cx, 15*time.Second)
+			if _, err := dev.WaitReceived(wctx, func(r refdevice.Received) bool {
+				return r.Method == "SUBSCRIBE" && r.CmdType == "Alarm"
+			}); err != nil {
+				t.Fatalf("%s: learning did not finish: %v", dev.ID(), err)
+			}
+			cancel()
+		}
 		ch := nvr.ChannelList[1].ChannelSn // the NVR's second channel, a 2016 head
 		head := sdk.PTZTarget{DeviceSn: ch}
 		w := newWireLog(t, nvrDev)
