@@ -44,8 +44,12 @@ type Track struct {
 	ClockRate int   // RTP-style clock rate, e.g. 90000 for video, 8000 for G.711
 	Width     int   // optional, video only
 	Height    int   // optional, video only
-	// Config holds out-of-band decoder configuration: SPS/PPS (and VPS for
-	// H265) for video, the AudioSpecificConfig for AAC. Shared, read-only.
+	// Config holds out-of-band decoder configuration, shared and read-only:
+	// for video the parameter sets (H264: SPS, PPS; H265: VPS, SPS, PPS) as
+	// Annex-B (each NAL unit preceded by 00 00 00 01); for AAC the
+	// AudioSpecificConfig. Keyframe units may or may not repeat the parameter
+	// sets in-band, so outputs that need them before every keyframe insert
+	// them from here.
 	Config []byte
 }
 
