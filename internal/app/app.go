@@ -47,6 +47,12 @@ type Store interface {
 	DeleteCruiseRoute(ctx context.Context, deviceID int64, target string, code int) error
 	SetCruiseSchedule(ctx context.Context, deviceID int64, target string, code int, windows []domain.CruiseWindow) error
 	ScheduledCruises(ctx context.Context) ([]domain.ScheduledCruise, error)
+
+	// Platform snapshots, 4.4.1.12–14. Snapshots returns a page and the total count.
+	AddSnapshot(ctx context.Context, s *domain.Snapshot) error
+	Snapshots(ctx context.Context, q domain.SnapshotQuery) ([]domain.Snapshot, int, error)
+	Snapshot(ctx context.Context, pictureID string) (domain.Snapshot, error)
+	DeleteSnapshot(ctx context.Context, id int64) error
 }
 
 // Platform is what this vionet node tells tenants and devices about itself.
@@ -69,6 +75,10 @@ type App struct {
 	tenants  *tenantCache
 	sealer   *Sealer
 	gb       GB28181 // nil until a GB/T 28181 driver is wired
+	streams  StreamDriver
+	media    mediaState
+	live     liveStreams
+	thumbs   thumbCache
 
 	registrations *registrationWriter
 }

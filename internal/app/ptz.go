@@ -57,10 +57,7 @@ const (
 
 // PTZHeadRef is the deviceSn (a device or channel code) and optional channelId every 4.5.2
 // request carries.
-type PTZHeadRef struct {
-	DeviceSn  string
-	ChannelID *int
-}
+type PTZHeadRef = ChannelRef
 
 // ptzCommands maps 4.5.2.1's command codes to motions (21 is the absolute position). The
 // wording of 1/2 (焦距变大/变小) and 5/6 (光圈扩大/缩小) is Hikvision's for zoom in/out and
@@ -299,35 +296,11 @@ func ParseDecoderAddress(s string) (int, error) {
 	return int(n), nil
 }
 
-// ptzHead resolves a request's head: a channel code in deviceSn is that channel; an NVR needs
-// a channel (its code, or channelId); an IPC is its own head, or its only channel when it
-// reports its lens as one.
+// ptzHead resolves a request's head (see resolveChannel) and its PTZ settings.
 func (a *App) ptzHead(ctx context.Context, appID string, ref PTZHeadRef) (*domain.Device, domain.PTZHead, error) {
-	d, ch, err := a.Target(ctx, appID, ref.DeviceSn)
+	d, target, err := a.resolveChannel(ctx, appID, ref, "PTZ")
 	if err != nil {
 		return nil, domain.PTZHead{}, err
-	}
-	if d.Protocol != domain.ProtocolGB28181 || a.gb == nil {
-		return nil, domain.PTZHead{}, domain.InvalidField("deviceSn", "PTZ is not supported for protocol %d", d.Protocol)
-	}
-	if ch == nil && ref.ChannelID != nil && d.Type == domain.DeviceNVR {
-		for i := range d.Channels {
-			if d.Channels[i].ChannelID == *ref.ChannelID {
-				ch = &d.Channels[i]
-			}
-		}
-		if ch == nil {
-			return nil, domain.PTZHead{}, domain.InvalidField("channelId", "device %s has no channel %d", d.DeviceSn, *ref.ChannelID)
-		}
-	}
-	target := d.DeviceSn
-	switch {
-	case ch != nil:
-		target = ch.ChannelSn
-	case d.Type == domain.DeviceNVR:
-		return nil, domain.PTZHead{}, domain.InvalidField("deviceSn", "%s is an NVR: give the code of one of its channels (or channelId)", d.DeviceSn)
-	case len(d.Channels) == 1: // an IPC that reports its lens as a channel
-		target = d.Channels[0].ChannelSn
 	}
 	st, err := a.store.PTZSettings(ctx, d.ID, target)
 	if err != nil {

@@ -10,8 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vionet/vionet/internal/domain"
 )
 
 // Config is every setting of `vionet serve` and of the operator subcommands.
@@ -52,6 +55,21 @@ type Config struct {
 	PushRetryFor     time.Duration `conf:"push-retry-for" help:"how long a push is retried before it is dead-lettered"`
 	PushPoll         time.Duration `conf:"push-poll" help:"how often the push queue is polled when idle"`
 
+	MediaKey         string        `conf:"media-key" help:"secret (16+ bytes) signing the token in every media URL; empty: generated once and kept in data-dir/media.key"`
+	RTSPAddr         string        `conf:"rtsp-addr" help:"RTSP server listen address (TCP); empty turns RTSP off"`
+	RTSPUDPRTPAddr   string        `conf:"rtsp-udp-rtp-addr" help:"RTSP server UDP address for RTP (RTCP on rtsp-udp-rtcp-addr); empty: RTSP over UDP off"`
+	RTSPUDPRTCPAddr  string        `conf:"rtsp-udp-rtcp-addr" help:"RTSP server UDP address for RTCP"`
+	RTMPAddr         string        `conf:"rtmp-addr" help:"RTMP server listen address (play and publish); empty turns RTMP off"`
+	MediaHTTPAddr    string        `conf:"media-http-addr" help:"listen address of HTTP-FLV, HLS and file (picture) downloads"`
+	RTPIP            string        `conf:"rtp-ip" help:"IP address devices send their streams to (SDP c=); empty: intranet-host"`
+	RTPListenIP      string        `conf:"rtp-listen-ip" help:"IP address the RTP receiver binds; empty: all"`
+	RTPPorts         string        `conf:"rtp-ports" help:"RTP receive ports: a range LOW-HIGH (one port per stream) or one port shared by all streams, told apart by SSRC (0: an ephemeral shared port)"`
+	MediaTransport   string        `conf:"media-transport" help:"how devices are asked to send streams: udp, tcp-passive (device connects to vionet) or tcp-active (vionet connects to the device)"`
+	StrictSSRC       bool          `conf:"strict-ssrc" help:"drop RTP whose SSRC is not the one offered (default: accept and count it, as many cameras ignore the offer)"`
+	LiveStartTimeout time.Duration `conf:"live-start-timeout" help:"how long a live view waits from INVITE to the first keyframe"`
+	LiveIdleTimeout  time.Duration `conf:"live-idle-timeout" help:"how long a stream without viewers is kept before the device gets a BYE"`
+	FFmpeg           string        `conf:"ffmpeg" help:"ffmpeg binary used to make thumbnails and snapshots"`
+
 	LogLevel        string        `conf:"log-level" help:"debug, info, warn or error"`
 	ShutdownTimeout time.Duration `conf:"shutdown-timeout" help:"grace period for in-flight requests on SIGTERM"`
 }
@@ -84,6 +102,16 @@ func Defaults() Config {
 		PushRetryMax:         10 * time.Minute,
 		PushRetryFor:         24 * time.Hour,
 		PushPoll:             time.Second,
+		RTSPAddr:             ":8554",
+		RTSPUDPRTPAddr:       ":8000",
+		RTSPUDPRTCPAddr:      ":8001",
+		RTMPAddr:             ":1935",
+		MediaHTTPAddr:        ":8080",
+		RTPPorts:             "30000-30499",
+		MediaTransport:       "udp",
+		LiveStartTimeout:     10 * time.Second,
+		LiveIdleTimeout:      30 * time.Second,
+		FFmpeg:               "ffmpeg",
 		LogLevel:             "info",
 		ShutdownTimeout:      10 * time.Second,
 	}
@@ -110,10 +138,37 @@ func (c *Config) Validate() error {
 	if c.RateLimit <= 0 || c.RateBurst <= 0 {
 		errs = append(errs, errors.New("rate-limit and rate-burst must be positive"))
 	}
+	if _, _, err := c.RTPPortRange(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, ok := domain.ParseStreamTransport(c.MediaTransport); !ok {
+		errs = append(errs, fmt.Errorf("media-transport %q: want udp, tcp-passive or tcp-active", c.MediaTransport))
+	}
+	if c.MediaKey != "" && len(c.MediaKey) < 16 {
+		errs = append(errs, errors.New("media-key must be at least 16 bytes"))
+	}
+	if c.MediaHTTPAddr == "" {
+		errs = append(errs, errors.New("media-http-addr is required (HLS, HTTP-FLV and pictures are served there)"))
+	}
 	if c.PushWorkers <= 0 {
 		errs = append(errs, errors.New("push-workers must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// RTPPortRange parses rtp-ports: LOW-HIGH, or one port (low == high, 0 for ephemeral) shared
+// by all streams.
+func (c *Config) RTPPortRange() (low, high int, err error) {
+	lo, hi, isRange := strings.Cut(c.RTPPorts, "-")
+	low, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	high, err2 := low, error(nil)
+	if isRange {
+		high, err2 = strconv.Atoi(strings.TrimSpace(hi))
+	}
+	if err1 != nil || err2 != nil || low < 0 || high > 65535 || high < low || (isRange && low == 0) {
+		return 0, 0, fmt.Errorf("rtp-ports %q: want LOW-HIGH or one port", c.RTPPorts)
+	}
+	return low, high, nil
 }
 
 // SIPPort is the port part of SIPAddr, as reported to devices (4.4.1.1 SIPServerPort).

@@ -34,9 +34,7 @@ func (s *Server) ptzRoutes(m map[string]handlerFunc) {
 }
 
 // headRef reads the deviceSn and channelId every 4.5.2 request carries.
-func headRef(d *Decoder) app.PTZHeadRef {
-	return app.PTZHeadRef{DeviceSn: d.String("deviceSn", Required), ChannelID: d.OptInt("channelId")}
-}
+func headRef(d *Decoder) app.PTZHeadRef { return cameraRef(d) }
 
 // 4.5.2.1
 func (s *Server) ptzControl(ctx context.Context, c *Call) (any, error) {

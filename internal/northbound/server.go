@@ -84,6 +84,7 @@ func (s *Server) routes() map[string]handlerFunc {
 	s.platformRoutes(m)
 	s.ptzRoutes(m)
 	s.recordRoutes(m)
+	s.mediaRoutes(m)
 	return m
 }
 
