@@ -185,8 +185,8 @@ func appendHEVCConfig(dst []byte, p *paramSets) ([]byte, error) {
 	dst = append(dst, ptl[:11]...) // profile space/tier/idc, compatibility, constraint flags
 	dst = append(dst, ptl[11],     // general_level_idc
 		0xf0, 0x00, // min_spatial_segmentation_idc = 0
-		0xfc,                             // parallelismType = 0
-		0xfc|byte(s.ChromaFormatIdc&3),   // chromaFormat
+		0xfc,                           // parallelismType = 0
+		0xfc|byte(s.ChromaFormatIdc&3), // chromaFormat
 		0xf8|byte(s.BitDepthLumaMinus8&7),
 		0xf8|byte(s.BitDepthChromaMinus8&7),
 		0, 0, // avgFrameRate
