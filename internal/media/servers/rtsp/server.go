@@ -84,7 +84,7 @@ type Server struct {
 	mu       sync.Mutex
 	closed   bool
 	paths    map[string]*pathEntry
-	gates    map[*gortsplib.ServerConn]*pathStream   // PLAYs awaiting their response
+	gates    map[*gortsplib.ServerConn]*pathStream  // PLAYs awaiting their response
 	connAuth map[*gortsplib.ServerConn]token.Claims // last authorized DESCRIBE per connection
 	sessions map[*gortsplib.ServerSession]*sessionInfo
 

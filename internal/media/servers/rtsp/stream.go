@@ -27,7 +27,7 @@ type rtpRecord struct {
 type playGate struct {
 	released chan struct{}
 	deadline time.Time
-	medias   []*description.Media   // the session's media, in SETUP order (RTP-Info order)
+	medias   []*description.Media // the session's media, in SETUP order (RTP-Info order)
 	first    map[*description.Media]rtpStart
 }
 
