@@ -96,6 +96,7 @@ type Server struct {
 	catalogs  *assemblies[manscdp.CatalogItem]
 	records   *assemblies[manscdp.RecordItem]
 	ptz       *ptzState
+	calls     *calls // media sessions (invite.go)
 	sn        atomic.Int64
 
 	wg sync.WaitGroup
@@ -104,8 +105,9 @@ type Server struct {
 // New builds a server; Start listens.
 func New(cfg Config, sink Sink, reg prometheus.Registerer, log *slog.Logger) (*Server, error) {
 	cfg.defaults()
+	calls := newCalls()
 	s := &Server{
-		cfg: cfg, sink: sink, log: log.With("component", "gb28181"), m: newMetrics(reg),
+		cfg: cfg, sink: callsSink{Sink: sink, calls: calls}, calls: calls, log: log.With("component", "gb28181"), m: newMetrics(reg),
 		nonces: newNonces(cfg.NonceKey), sessions: newSessions(), waiters: newWaiters(), learning: make(chan struct{}, maxLearning), passwords: newPasswords(), catalogs: newAssemblies[manscdp.CatalogItem](), records: newAssemblies[manscdp.RecordItem](),
 		ptz: newPTZState(),
 	}
@@ -135,7 +137,8 @@ func (s *Server) Start(ctx context.Context) error {
 	s.srv.OnRegister(s.onRegister)
 	s.srv.OnMessage(s.onMessage)
 	s.srv.OnNotify(s.onMessage)
-	s.srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) { s.respond(tx, req, 200, "OK") })
+	s.srv.OnBye(s.onBye)
+	s.srv.OnAck(func(*sip.Request, sip.ServerTransaction) {}) // ACKs are never answered
 	s.srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 405, "Method Not Allowed")
 	})
@@ -160,6 +163,7 @@ func (s *Server) Start(ctx context.Context) error {
 	go func() { defer s.wg.Done(); s.watchLiveness(ctx) }()
 	go func() {
 		<-ctx.Done()
+		s.calls.endAll(fmt.Errorf("%w: server stopped", ErrCallClosed))
 		udp.Close()
 		tcp.Close()
 		ua.Close()

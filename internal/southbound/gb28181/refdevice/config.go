@@ -17,6 +17,11 @@
 // over UDP on the device's one socket (the Contact address), over TCP on the
 // connection the device opened to the platform. The device does not listen
 // for new TCP connections.
+//
+// An INVITE for any of the device's channels is answered with an SDP answer
+// and, once ACKed, with video: an embedded H.264 or H.265 sample looped at
+// real time as PS over RTP, over UDP or RTP over TCP in either direction,
+// until a BYE (see media.go and invite.go).
 package refdevice
 
 import (
@@ -134,6 +139,20 @@ type Config struct {
 	CatalogPageSize int
 	RecordPageSize  int
 
+	// VideoCodec is what the device streams after an INVITE: "H264" (default) or "H265"
+	// (see media.go).
+	VideoCodec string
+	// RejectInvite answers every INVITE 488 Not Acceptable Here; NoMedia accepts INVITEs but
+	// sends no RTP; InviteDelay holds an INVITE (after 100 Trying) this long before answering.
+	RejectInvite bool
+	NoMedia      bool
+	InviteDelay  time.Duration
+	// AnswerSSRC, when set, is the y= of every SDP answer instead of the offered SSRC, and
+	// SendSSRC the SSRC of the RTP sent instead of the answered one: cameras that ignore the
+	// platform's SSRC. Both are 10 decimal digits.
+	AnswerSSRC string
+	SendSSRC   string
+
 	// Logger receives the device's logs (slog.Default when nil).
 	Logger *slog.Logger
 }
@@ -198,6 +217,10 @@ func (c *Config) applyDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.VideoCodec = strings.ToUpper(strings.TrimSpace(c.VideoCodec))
+	if c.VideoCodec == "" {
+		c.VideoCodec = CodecH264
+	}
 }
 
 func (c *Config) validate() error {
@@ -229,6 +252,7 @@ func (c *Config) validate() error {
 	if c.Expires < time.Second {
 		errs = append(errs, errors.New("expires is shorter than a second"))
 	}
+	errs = append(errs, c.validateMedia()...)
 	return errors.Join(errs...)
 }
 

@@ -94,6 +94,8 @@ type Device struct {
 	recvTotal   int           // how many were ever logged
 	recvSignal  chan struct{} // closed and replaced on every append
 
+	media *mediaState // INVITE sessions and their streams (invite.go)
+
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
 	cli     *sipgo.Client
@@ -148,6 +150,7 @@ func New(cfg Config) (*Device, error) {
 		kaInterval: cfg.KeepaliveInterval,
 		kaMisses:   cfg.KeepaliveMisses,
 		recvSignal: make(chan struct{}),
+		media:      newMediaState(),
 	}
 	for _, id := range channels {
 		d.heads[id] = newHead(nil)
@@ -362,11 +365,10 @@ func (d *Device) openTransport(ctx context.Context) error {
 	d.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		d.respond(req, tx, sip.StatusOK, "OK")
 	})
-	d.srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		// The reference device has no media.
-		d.log.Info("INVITE refused: the reference device has no media")
-		d.respond(req, tx, sip.StatusNotImplemented, "Not Implemented")
-	})
+	d.srv.OnInvite(d.onInvite)
+	d.srv.OnAck(d.onAck)
+	d.srv.OnBye(d.onBye)
+	d.srv.OnInfo(d.onInfo)
 
 	switch d.cfg.Transport {
 	case TransportUDP:
