@@ -8,6 +8,11 @@
 // request (playlists, segments, init files) is checked against the exact hub
 // path: a leaked segment URL is worth no more than its token.
 //
+// The handler matches the full request path, so mount it as-is
+// (mux.Handle("/hls/", h)), without http.StripPrefix. As every request is
+// checked, a player stops when its token expires: issue HLS tokens for at
+// least the expected viewing time.
+//
 // Muxing is done by gohlslib. There is one muxer per hub path, created by the
 // first playlist request (after the app's Demand hook and a hub read that
 // waits for the publisher), fed by a single hub reader and shared by every
