@@ -33,8 +33,8 @@
 //     segments exist.
 //
 // Low-Latency HLS is not used: its blocking playlist reloads and preload
-// hints hold requests open inside gohlslib, its 7 initial gap segments
-// confuse ffmpeg, and vionet's low-latency paths are RTSP and HTTP-FLV.
+// hints hold a request open inside gohlslib per viewer, ffmpeg 5.1 does not
+// read its parts, and vionet's low-latency outputs are RTSP and HTTP-FLV.
 //
 // G.711 has no place in HLS (neither gohlslib nor the players support it):
 // such tracks are dropped with a log line and the video is served alone.
