@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -126,6 +129,7 @@ func checkStream(t *testing.T, next func() ([]byte, error), ssrc string, codec m
 	}
 	demux := mpegps.NewDemuxer()
 	var frames, keyframes, packets int
+	var ps []byte
 	for frames < 25 || keyframes == 0 {
 		raw, err := next()
 		if err != nil {
@@ -142,6 +146,7 @@ func checkStream(t *testing.T, next func() ([]byte, error), ssrc string, codec m
 			t.Fatalf("first payload starts % x, want a PS pack header", p.Payload[:min(8, len(p.Payload))])
 		}
 		packets++
+		ps = append(ps, p.Payload...)
 		out, _ := demux.Write(p.Payload)
 		for _, f := range out {
 			if f.Codec != codec {
@@ -152,6 +157,30 @@ func checkStream(t *testing.T, next func() ([]byte, error), ssrc string, codec m
 				keyframes++
 			}
 		}
+	}
+	probePS(t, ps, codec)
+}
+
+// probePS has ffprobe read the Program Stream carried by the RTP payloads: a real demuxer and
+// decoder must see the sample's codec and picture size.
+func probePS(t *testing.T, ps []byte, codec mpegps.Codec) {
+	t.Helper()
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Log("ffprobe not installed: stream not probed")
+		return
+	}
+	file := filepath.Join(t.TempDir(), "stream.ps")
+	if err := os.WriteFile(file, ps, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-f", "mpeg", "-show_entries", "stream=codec_name,width,height",
+		"-of", "csv=p=0", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe: %v\n%s", err, out)
+	}
+	want := map[mpegps.Codec]string{mpegps.H264: "h264,320,240", mpegps.H265: "hevc,320,240"}[codec]
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("ffprobe sees %q, want %q", got, want)
 	}
 }
 
@@ -347,7 +376,8 @@ func TestInviteTCPActivePlayback(t *testing.T) {
 }
 
 // A device that refuses (488), one that is not registered, one that does not answer in time
-// (CANCELled after its 100 Trying), and a call that ends when its device unregisters.
+// (CANCELled after its 100 Trying, over TCP and UDP), one that answers after a 100 Trying,
+// and a call that ends when its device unregisters.
 func TestInviteFailures(t *testing.T) {
 	s := startTestServer(t)
 	ctx := context.Background()
@@ -369,17 +399,30 @@ func TestInviteFailures(t *testing.T) {
 		t.Errorf("unregistered device: %v", err)
 	}
 
-	slow := startTestDevice(t, s, "34020000001320000005", refdevice.TransportTCP, func(c *refdevice.Config) {
-		c.InviteDelay = 5 * time.Second
-	})
-	tctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
-	began := time.Now()
-	_, err = s.Invite(tctx, req(slow.ID()))
-	cancel()
-	if !errors.Is(err, ErrInviteTimeout) || time.Since(began) > 2*time.Second {
-		t.Errorf("silent device: %v after %v", err, time.Since(began))
+	for i, transport := range []string{refdevice.TransportTCP, refdevice.TransportUDP} {
+		slow := startTestDevice(t, s, "3402000000132000001"+strconv.Itoa(i), transport, func(c *refdevice.Config) {
+			c.InviteDelay = 5 * time.Second
+		})
+		tctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
+		began := time.Now()
+		_, err = s.Invite(tctx, req(slow.ID()))
+		cancel()
+		if !errors.Is(err, ErrInviteTimeout) || time.Since(began) > 2*time.Second {
+			t.Errorf("silent device (%s): %v after %v", transport, err, time.Since(began))
+		}
+		waitFor(t, "the INVITE to be CANCELled over "+transport, func() bool { return slow.MediaStats().InvitesCancelled == 1 })
 	}
-	waitFor(t, "the INVITE to be CANCELled", func() bool { return slow.MediaStats().InvitesCancelled == 1 })
+
+	// 100 Trying, then the 200 in time.
+	late := startTestDevice(t, s, "34020000001320000005", refdevice.TransportUDP, func(c *refdevice.Config) {
+		c.InviteDelay = 300 * time.Millisecond
+		c.NoMedia = true
+	})
+	if c := invite(t, s, req(late.ID())); c.Answer == nil {
+		t.Error("no answer")
+	} else if err := s.Bye(ctx, c.ID); err != nil {
+		t.Error(err)
+	}
 
 	quiet := startTestDevice(t, s, "34020000001320000006", refdevice.TransportUDP, func(c *refdevice.Config) {
 		c.NoMedia = true
