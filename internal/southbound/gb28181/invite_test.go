@@ -228,7 +228,7 @@ func closed(ch <-chan struct{}) bool {
 }
 
 // UDP both ways (SIP and media): INVITE, 200, ACK, H.264 PS over RTP with the offered
-// SSRC, then Bye stops the stream; a second Bye is a no-op.
+// SSRC, then Bye stops the stream; a second Bye is a no-op; a device BYE ends a second call.
 func TestInviteUDP(t *testing.T) {
 	s := startTestServer(t)
 	dev := startTestDevice(t, s, "34020000001320000001", refdevice.TransportUDP, nil)
@@ -280,6 +280,21 @@ func TestInviteUDP(t *testing.T) {
 	}
 	if s.ActiveCalls() != 0 || dev.MediaStats().ByesReceived != 1 {
 		t.Errorf("after the second Bye: %d calls, device %+v", s.ActiveCalls(), dev.MediaStats())
+	}
+
+	// The device hangs up over UDP: its BYE leaves from its SIP socket and ends the call.
+	c = invite(t, s, InviteRequest{DeviceSn: dev.ID(), Transport: UDP, ReceiveIP: "127.0.0.1",
+		ReceivePort: pc.LocalAddr().(*net.UDPAddr).Port})
+	if err := dev.HangUp(context.Background(), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("Done not closed after the device's BYE")
+	}
+	if !errors.Is(c.Err(), ErrDeviceBye) || dev.MediaStats().ByesSent != 1 {
+		t.Errorf("err %v, device %+v", c.Err(), dev.MediaStats())
 	}
 }
 

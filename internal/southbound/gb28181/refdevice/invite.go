@@ -136,11 +136,14 @@ func (d *Device) Streams() []Stream {
 // HangUp ends a media session from the device's side: it stops the stream and sends BYE to
 // the platform. Unknown Call-IDs are an error.
 func (d *Device) HangUp(ctx context.Context, callID string) error {
-	c := d.media.take(callID)
-	if c == nil {
+	c := d.media.get(callID)
+	if c == nil || c.dtx == nil {
 		return fmt.Errorf("refdevice: no media session %q", callID)
 	}
 	c.cancel()
+	// The session stays listed until the BYE is out: a BYE may not precede the ACK (RFC 3261
+	// §15), and the ACK finds its session in the list.
+	defer d.media.take(callID)
 	return d.sendBye(ctx, c)
 }
 
@@ -366,10 +369,11 @@ func (d *Device) stream(c *mediaCall) {
 	}
 	m.failures.Add(1)
 	d.log.Warn("stream failed, hanging up", "callId", c.info.CallID, "error", err)
-	if d.media.take(c.info.CallID) != nil {
+	if d.media.get(c.info.CallID) != nil {
 		if err := d.sendBye(d.ctx, c); err != nil && d.ctx.Err() == nil {
 			d.log.Warn("BYE failed", "callId", c.info.CallID, "error", err)
 		}
+		d.media.take(c.info.CallID)
 	}
 }
 
