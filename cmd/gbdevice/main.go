@@ -27,6 +27,12 @@
 // for IDs missing from the file (without it a missing ID is an error).
 // Every --stats-every the command logs how many devices are registered.
 //
+// Every device answers INVITEs (live view, playback, download) for its
+// channels and streams a 2 s test picture, looped, as PS over RTP (UDP, or
+// TCP in the direction the offer's a=setup asks); --video-codec H265
+// switches the picture to H.265, --reject-invite answers 488 and --no-media
+// accepts but sends nothing, for trying a platform's error paths.
+//
 // Over UDP sipgo refuses to send a datagram over 1300 bytes, which holds
 // one catalog item; --udp-mtu raises that limit (a 2-item catalog page
 // needs about 1600) to exercise multi-item pages over UDP.
@@ -99,6 +105,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&c.Manufacturer, "manufacturer", "VIONET", "DeviceInfo Manufacturer")
 	fs.StringVar(&c.Model, "model", "", "DeviceInfo Model (default REF-IPC or REF-NVR)")
 	fs.StringVar(&c.Firmware, "firmware", "V1.0.0", "DeviceInfo Firmware")
+	fs.StringVar(&c.VideoCodec, "video-codec", refdevice.CodecH264, "video streamed after an INVITE: H264 or H265")
+	fs.BoolVar(&c.RejectInvite, "reject-invite", false, "answer every INVITE 488 Not Acceptable Here")
+	fs.BoolVar(&c.NoMedia, "no-media", false, "accept INVITEs but send no RTP")
 	fs.IntVar(&o.udpMTU, "udp-mtu", sip.UDPMTUSize, "sipgo's UDP size limit plus 200 (the largest datagram sent is this minus 200)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
