@@ -61,6 +61,7 @@ func TestMain(m *testing.M) {
 	// sipgo logs through its package logger too ("TCP ref went negative" whenever a TCP
 	// connection closes); set once, before any user agent runs.
 	sip.SetDefaultLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	sip.SIPDebug = os.Getenv("SIP_DEBUG") == "true" // print every SIP message sent and read
 	os.Exit(m.Run())
 }
 
