@@ -114,6 +114,13 @@ type server struct {
 	logs    *logBuffer
 }
 
+// mediaTestFlags put every media listener on an ephemeral loopback port (tests that need
+// known ports, or RTSP over UDP, override them in their own args, which come later).
+var mediaTestFlags = []string{
+	"--rtsp-addr", "127.0.0.1:0", "--rtsp-udp-rtp-addr=", "--rtsp-udp-rtcp-addr=", "--rtmp-addr", "127.0.0.1:0",
+	"--media-http-addr", "127.0.0.1:0", "--rtp-ports", "0", "--rtp-listen-ip", "127.0.0.1", "--rtp-ip", "127.0.0.1",
+}
+
 // startServer runs `vionet serve` on loopback with an ephemeral port.
 func startServer(t *testing.T, e engine, args ...string) *server {
 	t.Helper()
@@ -137,7 +144,8 @@ func (s *server) start() {
 		sipListen = s.sipAddr
 	}
 	s.addr, s.sipAddr = "", ""
-	args := append([]string{"serve", "--api-addr", "127.0.0.1:0", "--sip-addr", sipListen}, s.baseArgs()...)
+	args := append([]string{"serve", "--api-addr", "127.0.0.1:0", "--sip-addr", sipListen}, mediaTestFlags...)
+	args = append(args, s.baseArgs()...)
 	cmd := exec.Command(vionetBin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
