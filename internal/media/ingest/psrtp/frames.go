@@ -88,10 +88,13 @@ func (c *ingest) videoFrame(f mpegps.Frame) {
 	}
 	c.needKey = false
 	rtpTS := c.curRTP
-	if c.newTS {
-		// The demuxer completes an access unit when the next one starts,
-		// normally in the first packet of the next frame: the frame belongs
-		// to the previous packet's timestamp.
+	if c.hasPrev {
+		// The demuxer completes an access unit only once the next one has
+		// started (unbounded PES) or its whole PES has arrived (bounded PES),
+		// so it comes out while the packets of the next frame, with the next
+		// timestamp, are being fed: it belongs to the timestamp before. (With
+		// audio packets interleaved this can be an audio timestamp, a frame
+		// off at most; stamp keeps the output monotonic.)
 		rtpTS = c.prevRTP
 	}
 	pts, dts := c.stamp(videoTrack, f, rtpTS)

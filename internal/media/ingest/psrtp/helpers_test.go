@@ -106,15 +106,23 @@ func rtpPackets(frames []psFrame, ssrc uint32) [][]byte {
 // UDP buffers never overflow even under -race.
 func sendPaced(t testing.TB, write func([]byte) error, pkts [][]byte) {
 	t.Helper()
+	if i, err := sendUntilError(write, pkts); err != nil {
+		t.Errorf("send packet %d: %v", i, err)
+	}
+}
+
+// sendUntilError is sendPaced for senders whose peer may go away (a session
+// that ends early closes its port).
+func sendUntilError(write func([]byte) error, pkts [][]byte) (int, error) {
 	for i, p := range pkts {
 		if err := write(p); err != nil {
-			t.Errorf("send packet %d: %v", i, err)
-			return
+			return i, err
 		}
 		if i%8 == 7 {
 			time.Sleep(500 * time.Microsecond)
 		}
 	}
+	return len(pkts), nil
 }
 
 // udpSender returns a write function that sends datagrams to port on
@@ -278,3 +286,47 @@ func startReader(t testing.TB, h *hub.Hub, path string) func(n int) ([]hub.Track
 }
 
 func strconvItoa(n int) string { return strconv.Itoa(n) }
+
+// eventually polls cond for up to 5 s.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func dialTCP(port int) (net.Conn, error) {
+	return net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+}
+
+// sendStream is sendPaced for a stream read through startReader. Until the
+// reader is attached it sends in lockstep with the session (each packet
+// processed before the next is sent) and, once the path is published, waits
+// for the reader: so the reader sees every unit however the goroutines are
+// scheduled.
+func sendStream(t testing.TB, h *hub.Hub, s *Session, write func([]byte) error, pkts [][]byte) {
+	t.Helper()
+	attached := false
+	for i, p := range pkts {
+		if err := write(p); err != nil {
+			t.Errorf("send packet %d: %v", i, err)
+			return
+		}
+		if i%8 == 7 {
+			time.Sleep(500 * time.Microsecond)
+		}
+		if attached {
+			continue
+		}
+		eventually(t, "packet processed", func() bool { st := s.Stats(); return st.Packets+st.RTCP > uint64(i) })
+		if h.Readers(s.Path()) > 0 {
+			attached = true
+		} else if s.Stats().Published {
+			eventually(t, "reader of "+s.Path(), func() bool { return h.Readers(s.Path()) > 0 })
+			attached = true
+		}
+	}
+}

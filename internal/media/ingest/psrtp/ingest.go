@@ -72,8 +72,8 @@ type ingest struct {
 	needKey bool
 	clk     clock
 	curRTP  uint32 // RTP timestamp of the packet being demuxed
-	prevRTP uint32 // RTP timestamp of the packet before it
-	newTS   bool   // curRTP differs from prevRTP
+	prevRTP uint32 // the last RTP timestamp before curRTP that differs from it
+	hasPrev bool
 	fed     uint64 // payloads fed to the demuxer
 
 	video videoState
@@ -108,7 +108,7 @@ func newIngest(cfg ingestConfig, box *statsBox, now time.Time) *ingest {
 func (c *ingest) packet(b []byte, from netip.AddrPort, now time.Time) error {
 	c.now = now
 	c.handle(b, from, now)
-	c.box.set(&c.st, c.remote)
+	c.snapshot()
 	return c.fatal
 }
 
@@ -170,6 +170,14 @@ func (c *ingest) syncJitterStats() {
 	c.st.Lost, c.st.Reordered, c.st.Late = c.jb.lost, c.jb.reorder, c.jb.late
 }
 
+// snapshot publishes the counters for Session.Stats. It adds the frames the demuxer discarded (incomplete at a
+// reset, or oversize) to the ones the ingest refused.
+func (c *ingest) snapshot() {
+	st := c.st
+	st.DroppedFrames += c.dmx.Stats().Dropped
+	c.box.set(&st, c.remote)
+}
+
 // deliver receives packets from the jitter buffer in sequence order.
 func (c *ingest) deliver(p *jpkt, gap bool) {
 	if gap {
@@ -178,8 +186,10 @@ func (c *ingest) deliver(p *jpkt, gap bool) {
 		c.dmx.Reset()
 		c.needKey = true
 	}
-	c.prevRTP, c.curRTP = c.curRTP, p.ts
-	c.newTS = c.fed > 0 && c.prevRTP != c.curRTP
+	if c.fed > 0 && p.ts != c.curRTP {
+		c.prevRTP, c.hasPrev = c.curRTP, true
+	}
+	c.curRTP = p.ts
 	c.fed++
 	if c.pub == nil && !c.audio.known() {
 		c.audio.sniffPSM(p.payload)
@@ -201,7 +211,7 @@ func (c *ingest) check(now time.Time) error {
 	c.now = now
 	c.jb.tick(now)
 	c.syncJitterStats()
-	c.box.set(&c.st, c.remote)
+	c.snapshot()
 	if c.fatal != nil {
 		return c.fatal
 	}

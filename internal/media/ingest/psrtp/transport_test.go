@@ -75,7 +75,7 @@ func TestUDP(t *testing.T) {
 			if err := rtcp(sr); err != nil {
 				t.Fatal(err)
 			}
-			sendPaced(t, write, pkts)
+			sendStream(t, h, s, write, pkts)
 			waitPublished(t, s)
 			tracks, units := read(len(frames) - 1)
 			checkVideo(t, codec, tracks, units, len(frames)-1)
@@ -109,7 +109,7 @@ func TestTCPPassive(t *testing.T) {
 	defer c.Close()
 	frames := makeStream(t, hub.H265, streamOpts{loops: 2})
 	pkts := rtpPackets(frames, ssrcOf(t, y))
-	sendPaced(t, tcpWriter(c), pkts)
+	sendStream(t, h, s, tcpWriter(c), pkts)
 	waitPublished(t, s)
 	tracks, units := read(len(frames) - 1)
 	checkVideo(t, hub.H265, tracks, units, len(frames)-1)
@@ -141,7 +141,7 @@ func TestTCPActive(t *testing.T) {
 	}
 	defer c.Close()
 	frames := makeStream(t, hub.H264, streamOpts{loops: 2})
-	sendPaced(t, tcpWriter(c), rtpPackets(frames, ssrcOf(t, y)))
+	sendStream(t, h, s, tcpWriter(c), rtpPackets(frames, ssrcOf(t, y)))
 	waitPublished(t, s)
 	tracks, units := read(len(frames) - 1)
 	checkVideo(t, hub.H264, tracks, units, len(frames)-1)
