@@ -60,4 +60,15 @@
 // A session whose queue fills (slow client) drops packets, counted in
 // Stats.WriteDrops and logged once per session; gortsplib closes a TCP
 // session whose socket write times out.
+//
+// # Fewer system calls
+//
+// gortsplib writes each interleaved RTP packet with its own socket write;
+// with hundreds of TCP readers those system calls were most of the server's
+// CPU. The TCP listener therefore wraps every connection in a batchConn,
+// whose Write only appends to a buffer that a per-connection goroutine
+// flushes in one write, so a video frame leaves in one or two system calls.
+// BenchmarkReaders (readers in a child process, server CPU by getrusage)
+// measured about 0.11 % of a core per reader of a 4 Mbit/s stream at 200 and
+// 400 readers, against about 0.4 % before.
 package rtsp

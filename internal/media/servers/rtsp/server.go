@@ -131,6 +131,13 @@ func New(opts Options) (*Server, error) {
 		UDPRTPAddress:  opts.UDPRTPAddr,
 		UDPRTCPAddress: opts.UDPRTCPAddr,
 		WriteQueueSize: writeQueueSize,
+		Listen: func(network, address string) (net.Listener, error) {
+			ln, err := net.Listen(network, address)
+			if err != nil {
+				return nil, err
+			}
+			return batchListener{ln}, nil
+		},
 	}
 	if err := s.rs.Start(); err != nil {
 		s.cancel()
