@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bluenviron/gortmplib"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 
 	"github.com/vionet/vionet/internal/media/hub"
 	"github.com/vionet/vionet/internal/media/mediatest"
@@ -139,4 +141,66 @@ func tamper(tok string) string {
 		b[i] = 'A'
 	}
 	return string(b)
+}
+
+// feedAV publishes the H.264 sample plus an audio track (ID 1) on path,
+// both paced in real time, until the test ends.
+func (e *env) feedAV(t *testing.T, path string, audio hub.Track, frames []hub.Unit, frameDur time.Duration) {
+	t.Helper()
+	s := mediatest.Load(hub.H264)
+	audio.ID = 1
+	pub, err := e.hub.Publish(path, []hub.Track{s.Track, audio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		mediatest.Feed(ctx, pub, s, 0)
+	}()
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		for i := 0; ctx.Err() == nil; i++ {
+			ts := time.Duration(i) * frameDur
+			if d := ts - time.Since(start); d > 0 {
+				time.Sleep(d)
+			}
+			f := frames[i%len(frames)]
+			pub.Write(hub.Unit{Track: 1, PTS: ts, DTS: ts, Data: f.Data})
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		pub.Close()
+	})
+}
+
+// aacSample encodes two seconds of a sine with ffmpeg's AAC encoder and
+// returns the track (AudioSpecificConfig) and raw frames.
+func aacSample(t *testing.T) (hub.Track, []hub.Unit) {
+	t.Helper()
+	requireTool(t, "ffmpeg")
+	out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2",
+		"-ac", "1", "-c:a", "aac", "-f", "adts", "pipe:1").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v", err)
+	}
+	var pkts mpeg4audio.ADTSPackets
+	if err := pkts.Unmarshal(out); err != nil {
+		t.Fatal(err)
+	}
+	asc := mpeg4audio.AudioSpecificConfig{Type: pkts[0].Type, SampleRate: pkts[0].SampleRate, ChannelConfig: pkts[0].ChannelConfig}
+	conf, err := asc.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := make([]hub.Unit, len(pkts))
+	for i, p := range pkts {
+		units[i] = hub.Unit{Data: p.AU}
+	}
+	return hub.Track{Codec: hub.AAC, ClockRate: 44100, Config: conf}, units
 }

@@ -1,6 +1,7 @@
 package rtmp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,6 +49,7 @@ func ffprobe(t *testing.T, url string) ([]ffStream, error) {
 
 // ffprobe plays a multi-segment path and sees the H.264 stream.
 func TestPlayFFprobe(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	path := "live/a/b"
 	e.feed(t, path, hub.H264)
@@ -70,6 +72,7 @@ func TestPlayFFprobe(t *testing.T) {
 // (gortmplib puts the whole path there) and once with the stream name in
 // the fragment, which makes the query land in the middle of tcUrl+name.
 func TestPlayH265(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	path := "live/h265/cam"
 	e.feed(t, path, hub.H265)
@@ -149,6 +152,7 @@ func TestPlayTokenRefused(t *testing.T) {
 // A viewer of a path without publisher triggers Demand; the stream it
 // starts is played. A failing Demand, or no Demand at all, refuses.
 func TestPlayDemand(t *testing.T) {
+	t.Parallel()
 	var ep atomic.Pointer[env]
 	var mu sync.Mutex
 	var asked []string
@@ -198,6 +202,7 @@ func TestPlayDemand(t *testing.T) {
 
 // The viewer ends when the publisher goes away, and Close ends viewers.
 func TestPlayEnds(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	s := mediatest.Load(hub.H264)
 	pub, err := e.hub.Publish("live/x", []hub.Track{s.Track})
@@ -239,5 +244,42 @@ func TestPlayEnds(t *testing.T) {
 	}
 	if st := e.srv.Stats(); st.Conns != 0 || st.Readers != 0 {
 		t.Fatalf("stats after Close %+v", st)
+	}
+}
+
+// H.264 with AAC or G.711 plays in ffprobe with both streams.
+func TestPlayAudio(t *testing.T) {
+	aacTrack, aacFrames := aacSample(t)
+	g711 := []hub.Unit{{Data: bytes.Repeat([]byte{0xd5}, 160)}}
+	cases := []struct {
+		name   string
+		track  hub.Track
+		frames []hub.Unit
+		dur    time.Duration
+		codec  string
+	}{
+		{"aac", aacTrack, aacFrames, 1024 * time.Second / 44100, "aac"},
+		{"alaw", hub.Track{Codec: hub.G711A, ClockRate: 8000}, g711, 20 * time.Millisecond, "pcm_alaw"},
+		{"mulaw", hub.Track{Codec: hub.G711U, ClockRate: 8000}, g711, 20 * time.Millisecond, "pcm_mulaw"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, nil)
+			path := "live/av/" + c.name
+			e.feedAV(t, path, c.track, c.frames, c.dur)
+			streams, err := ffprobe(t, e.url(path, e.token(path, token.Read, time.Minute)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var video, audio bool
+			for _, s := range streams {
+				video = video || (s.CodecName == "h264" && s.Width == 320)
+				audio = audio || (s.CodecType == "audio" && s.CodecName == c.codec)
+			}
+			if len(streams) != 2 || !video || !audio {
+				t.Fatalf("streams %+v", streams)
+			}
+		})
 	}
 }

@@ -29,15 +29,21 @@ func sampleFile(t *testing.T, name string) string {
 // ffmpegPush starts ffmpeg publishing the H.264 sample in a loop to url;
 // it is stopped at the end of the test. ffmpeg 5.1 cannot -stream_loop a
 // raw H.264 file (seeking fails with EPERM), so the loop is fed on stdin.
-func ffmpegPush(t *testing.T, url string) *exec.Cmd {
+// audio, if set, adds a sine encoded with those ffmpeg output options.
+func ffmpegPush(t *testing.T, url string, audio ...string) *exec.Cmd {
 	t.Helper()
 	requireTool(t, "ffmpeg")
 	sample, err := os.ReadFile(sampleFile(t, "sample.h264"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("ffmpeg", "-v", "error", "-re", "-f", "h264", "-framerate", "25", "-i", "pipe:0",
-		"-c:v", "copy", "-f", "flv", url)
+	args := []string{"-v", "error", "-re", "-f", "h264", "-framerate", "25", "-i", "pipe:0"}
+	if len(audio) > 0 {
+		args = append(args, "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-map", "0:v", "-map", "1:a")
+		args = append(args, audio...)
+	}
+	args = append(args, "-c:v", "copy", "-f", "flv", url)
+	cmd := exec.Command("ffmpeg", args...)
 	cmd.Stdin = &loopReader{data: sample}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -81,23 +87,54 @@ func (e *env) pathInfo(path string) (hub.PathInfo, bool) {
 }
 
 // ffmpeg publishes with a publish token: the path appears on the hub with
-// an H.264 track (size, parameter sets) and a hub reader gets keyframes;
-// the stream is also played back over RTMP. A second publisher on the same
-// path is refused.
+// an H.264 track (size, parameter sets) and the audio track, a hub reader
+// gets keyframes and audio, and the stream plays back over RTMP. A second
+// publisher on the same path is refused.
 func TestPublishFFmpeg(t *testing.T) {
+	cases := []struct {
+		name     string
+		audio    []string
+		codec    hub.Codec
+		rate     int
+		playback bool
+	}{
+		{name: "video"},
+		// Playback is checked with audio: without it ffprobe probes 5 s for
+		// the audio stream the RTMP FLV header announces.
+		{name: "aac", audio: []string{"-c:a", "aac", "-ac", "1"}, codec: hub.AAC, rate: 44100, playback: true},
+		{name: "alaw", audio: []string{"-c:a", "pcm_alaw", "-ar", "8000", "-ac", "1"}, codec: hub.G711A, rate: 8000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			testPublishFFmpeg(t, c.audio, c.codec, c.rate, c.playback)
+		})
+	}
+}
+
+func testPublishFFmpeg(t *testing.T, audio []string, audioCodec hub.Codec, rate int, playback bool) {
 	e := newEnv(t, nil)
 	path := "push/cam1"
-	ffmpegPush(t, e.url(path, e.token(path, token.Publish, time.Minute)))
+	ffmpegPush(t, e.url(path, e.token(path, token.Publish, time.Minute)), audio...)
 	waitFor(t, 10*time.Second, "publisher on the hub", func() bool { _, ok := e.pathInfo(path); return ok })
 
 	info, _ := e.pathInfo(path)
-	if len(info.Tracks) != 1 {
+	want := 1
+	if audio != nil {
+		want = 2
+	}
+	if len(info.Tracks) != want {
 		t.Fatalf("tracks %+v", info.Tracks)
 	}
 	tr := info.Tracks[0]
 	ps := h26x.FindParamSets(h26x.H264, tr.Config)
 	if tr.Codec != hub.H264 || tr.Width != 320 || tr.Height != 240 || tr.ClockRate != 90000 || !ps.Complete(h26x.H264) {
-		t.Fatalf("track %+v", tr)
+		t.Fatalf("video track %+v", tr)
+	}
+	if audio != nil {
+		if a := info.Tracks[1]; a.Codec != audioCodec || a.ClockRate != rate || a.ID != 1 {
+			t.Fatalf("audio track %+v", a)
+		}
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -107,12 +144,19 @@ func TestPublishFFmpeg(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rd.Close()
-	var keyframes, units int
+	var keyframes, units, audioUnits int
 	var last time.Duration
 	for keyframes < 2 {
 		u, err := rd.Next(ctx)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if u.Track == 1 {
+			if len(u.Data) == 0 {
+				t.Fatal("empty audio unit")
+			}
+			audioUnits++
+			continue
 		}
 		if units == 0 && !u.Keyframe {
 			t.Fatal("first unit is not a keyframe")
@@ -133,15 +177,19 @@ func TestPublishFFmpeg(t *testing.T) {
 		}
 		units++
 	}
+	if audio != nil && audioUnits == 0 {
+		t.Fatal("no audio")
+	}
 
-	streams, err := ffprobe(t, e.url(path, e.token(path, token.Read, time.Minute)))
-	if err != nil || len(streams) != 1 || streams[0].CodecName != "h264" || streams[0].Width != 320 {
-		t.Fatalf("played back: %+v %v", streams, err)
+	if playback {
+		streams, err := ffprobe(t, e.url(path, e.token(path, token.Read, time.Minute)))
+		if err != nil || len(streams) != 2 || streams[0].CodecName != "h264" || streams[0].Width != 320 {
+			t.Fatalf("played back: %+v %v", streams, err)
+		}
 	}
 
 	// A second publisher on the busy path is refused at once.
-	u := e.url(path, e.token(path, token.Publish, time.Minute))
-	if err := gortmplibPublish(u); err == nil {
+	if err := gortmplibPublish(e.url(path, e.token(path, token.Publish, time.Minute))); err == nil {
 		t.Fatal("second publisher accepted")
 	}
 	st := e.srv.Stats()
