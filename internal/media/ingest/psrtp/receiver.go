@@ -519,22 +519,25 @@ func (r *Receiver) serveShared(c net.Conn) {
 	var sl slab
 	_ = c.SetReadDeadline(time.Now().Add(r.opts.NoRTPTimeout))
 	var s *Session
-	for s == nil {
-		b, err := readRFC4571(br, &sl)
-		if err != nil {
-			r.unpend(c, true)
-			return
+	err := readFrames(br, &sl, func(b []byte) bool {
+		if s == nil {
+			if s = r.routePacket(b, from, true); s == nil {
+				return true
+			}
+			r.unpend(c, false)
+			_ = c.SetReadDeadline(time.Time{})
+			if !s.attach(c, false) {
+				return false
+			}
 		}
-		if s = r.routePacket(b, from, true); s == nil {
-			continue
-		}
-		r.unpend(c, false)
-		_ = c.SetReadDeadline(time.Time{})
-		if !s.attach(c, false) || !s.offerWait(inPkt{b: b, from: from, at: time.Now()}) {
-			return
-		}
+		return s.offerWait(inPkt{b: b, from: from, at: time.Now()})
+	})
+	if s == nil {
+		r.unpend(c, true)
+		r.log.Debug("psrtp: unrouted TCP connection closed", "from", from, "err", err)
+		return
 	}
-	s.pump(c, br, &sl, from)
+	s.logConnEnd(from, err)
 }
 
 func (r *Receiver) unpend(c net.Conn, rejected bool) {

@@ -61,11 +61,6 @@ type inPkt struct {
 // TCP readers wait instead.
 const inQueue = 512
 
-// maxBadFrames is how many consecutive TCP frames that are not RTP end a
-// connection: RFC 4571 has no resynchronisation point, so after a framing
-// error every later length is garbage too.
-const maxBadFrames = 32
-
 // Path returns the hub path of the session.
 func (s *Session) Path() string { return s.req.Path }
 
@@ -409,30 +404,23 @@ func (s *Session) readConn(c net.Conn) {
 	defer s.wg.Done()
 	defer c.Close()
 	var sl slab
-	s.pump(c, bufio.NewReaderSize(c, 64<<10), &sl, addrPort(c.RemoteAddr()))
+	s.pump(bufio.NewReaderSize(c, 64<<10), &sl, addrPort(c.RemoteAddr()))
 }
 
 // pump moves RFC 4571 frames from a connection into the session until the
 // connection fails, loses framing, or the session ends.
-func (s *Session) pump(c net.Conn, br *bufio.Reader, sl *slab, from netip.AddrPort) {
-	bad := 0
-	for {
-		b, err := readRFC4571(br, sl)
-		if err != nil {
-			s.r.log.Debug("psrtp: TCP connection ended", "path", s.req.Path, "from", from, "err", err)
-			return
-		}
-		if len(b) < 12 || b[0]>>6 != 2 {
-			if bad++; bad >= maxBadFrames {
-				s.r.log.Warn("psrtp: RFC 4571 framing lost, closing connection", "path", s.req.Path, "from", from)
-				return
-			}
-		} else {
-			bad = 0
-		}
-		if !s.offerWait(inPkt{b: b, from: from, at: time.Now()}) {
-			return
-		}
+func (s *Session) pump(br *bufio.Reader, sl *slab, from netip.AddrPort) {
+	err := readFrames(br, sl, func(b []byte) bool {
+		return s.offerWait(inPkt{b: b, from: from, at: time.Now()})
+	})
+	s.logConnEnd(from, err)
+}
+
+func (s *Session) logConnEnd(from netip.AddrPort, err error) {
+	if errors.Is(err, errFraming) {
+		s.r.log.Warn("psrtp: RFC 4571 framing lost, closing connection", "path", s.req.Path, "from", from)
+	} else {
+		s.r.log.Debug("psrtp: TCP connection ended", "path", s.req.Path, "from", from, "err", err)
 	}
 }
 
