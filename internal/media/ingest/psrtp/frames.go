@@ -24,6 +24,7 @@ type videoState struct {
 	frames   uint64         // H.264/H.265 frames seen before publishing
 	keys     uint64         // of which keyframes
 	sawOther bool           // a video stream the PSM declares as another codec
+	warned   bool           // codec change after publishing was logged
 }
 
 // merge keeps the latest parameter sets of each kind found in an AU.
@@ -82,7 +83,16 @@ func (c *ingest) videoFrame(f mpegps.Frame) {
 		}
 		c.needKey = false
 	}
-	if codec != c.video.codec || (c.needKey && !key) {
+	if codec != c.video.codec {
+		if !c.video.warned {
+			c.video.warned = true
+			c.cfg.log.Warn("psrtp: video codec changed after publishing; dropping its frames",
+				"path", c.cfg.path, "published", c.video.codec, "now", codec)
+		}
+		c.st.DroppedFrames++
+		return
+	}
+	if c.needKey && !key {
 		c.st.DroppedFrames++
 		return
 	}

@@ -68,8 +68,9 @@ type Options struct {
 	Logger *slog.Logger
 
 	// NoRTPTimeout ends a session that received no RTP within this time of
-	// Open (or of Connect for TCPActive), or whose RTP stopped for this long
-	// (default 5 s).
+	// Open, or whose RTP stopped for this long (default 5 s). For TCPActive
+	// the clock restarts when Connect succeeds; Connect must come within
+	// this time of Open.
 	NoRTPTimeout time.Duration
 	// KeyframeTimeout ends a session that receives RTP but has not found a
 	// video keyframe with parameter sets within this time of its first
