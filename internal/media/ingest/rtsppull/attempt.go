@@ -11,7 +11,6 @@ import (
 	"github.com/bluenviron/gortsplib/v5"
 	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/pion/rtp"
 
 	"github.com/vionet/vionet/internal/media/hub"
@@ -147,15 +146,18 @@ func (ss *session) setup(u *base.URL) error {
 
 func (ss *session) onVideo(p *rtp.Packet) {
 	v := ss.video
+	// The timestamp decoder must see every packet, and its first one must
+	// start a frame whose PTS equals its DTS (an IDR or parameter set):
+	// packets before that are dropped, and never reach the depacketizer.
+	pts, ok := ss.client.PacketPTS(v.media, p)
+	if !ok {
+		return
+	}
 	au, err := v.decode(p)
 	if err != nil {
 		if !isIncomplete(err) {
 			ss.src.decodeErrors.Add(1)
 		}
-		return
-	}
-	pts, ok := ss.client.PacketPTS(v.media, p)
-	if !ok {
 		return
 	}
 	ss.mu.Lock()
@@ -167,50 +169,28 @@ func (ss *session) onVideo(p *rtp.Packet) {
 			return
 		}
 	}
-	if v.needKey && !key {
-		return
-	}
-	if key {
-		au = v.withParams(au)
-		if v.needKey {
-			v.resetDTS()
-			v.needKey = false
-		}
-	}
-	dts, err := v.dts.Extract(au, pts)
-	if err != nil {
-		// Without a reliable DTS the decoder order is unknown: resync on
-		// the next keyframe.
-		ss.src.decodeErrors.Add(1)
-		ss.src.log.Debug("rtsppull: DTS", "err", err)
-		v.needKey = true
-		return
-	}
-	data, err := h264.AnnexB(au).Marshal()
+	u, err := v.unit(au, pts, key)
 	if err != nil {
 		ss.src.decodeErrors.Add(1)
+		ss.src.log.Debug("rtsppull: video unit dropped", "err", err)
 		return
 	}
-	ss.write(hub.Unit{
-		Track:    videoTrackID,
-		PTS:      ticksToDuration(pts, 90000),
-		DTS:      ticksToDuration(dts, 90000),
-		Keyframe: key,
-		Data:     data,
-	})
+	if u.Data != nil {
+		ss.write(u)
+	}
 }
 
 func (ss *session) onAudio(p *rtp.Packet) {
 	a := ss.audio
+	pts, ok := ss.client.PacketPTS(a.media, p)
+	if !ok {
+		return
+	}
 	frames, err := a.frames(p)
 	if err != nil {
 		if !isIncomplete(err) {
 			ss.src.decodeErrors.Add(1)
 		}
-		return
-	}
-	pts, ok := ss.client.PacketPTS(a.media, p)
-	if !ok {
 		return
 	}
 	ss.mu.Lock()

@@ -131,6 +131,41 @@ func (v *videoIn) withParams(au [][]byte) [][]byte {
 	return append(out, au...)
 }
 
+// unit turns a received access unit into a hub unit. It returns a unit
+// with nil Data while waiting for a keyframe, and an error (after which it
+// waits for a keyframe again) when the DTS cannot be worked out.
+func (v *videoIn) unit(au [][]byte, pts int64, key bool) (hub.Unit, error) {
+	if v.needKey && !key {
+		return hub.Unit{}, nil
+	}
+	if key {
+		au = v.withParams(au)
+		if v.needKey {
+			v.resetDTS()
+			v.needKey = false
+		}
+	}
+	dts, err := v.dts.Extract(au, pts)
+	if err != nil {
+		// Without a reliable DTS the decoding order is unknown: resync on
+		// the next keyframe.
+		v.needKey = true
+		return hub.Unit{}, err
+	}
+	data, err := h264.AnnexB(au).Marshal()
+	if err != nil {
+		v.needKey = true
+		return hub.Unit{}, err
+	}
+	return hub.Unit{
+		Track:    videoTrackID,
+		PTS:      ticksToDuration(pts, 90000),
+		DTS:      ticksToDuration(dts, 90000),
+		Keyframe: key,
+		Data:     data,
+	}, nil
+}
+
 // resetDTS starts a new DTS extractor; it must be fed a keyframe first.
 func (v *videoIn) resetDTS() {
 	if v.codec == hub.H265 {

@@ -1,0 +1,236 @@
+package rtsppull
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/description"
+	"github.com/bluenviron/gortsplib/v5/pkg/format"
+	"github.com/pion/rtp"
+
+	"github.com/vionet/vionet/internal/media/hub"
+	"github.com/vionet/vionet/internal/media/mediatest"
+)
+
+// relay is a minimal RTSP server built from gortsplib's server example: a
+// publisher (ffmpeg) ANNOUNCEs and RECORDs a stream that readers (the
+// Source under test) then PLAY. ffmpeg cannot serve RTSP to players itself
+// (its "listen" mode only receives), so it publishes through this relay.
+type relay struct {
+	srv  *gortsplib.Server
+	addr string
+
+	mu        sync.Mutex
+	stream    *gortsplib.ServerStream
+	publisher *gortsplib.ServerSession
+}
+
+func startRelay(t testing.TB, addr string) *relay {
+	t.Helper()
+	r := &relay{}
+	rtpAddr, rtcpAddr := freeUDPPair(t)
+	r.srv = &gortsplib.Server{Handler: r, RTSPAddress: addr, UDPRTPAddress: rtpAddr, UDPRTCPAddress: rtcpAddr}
+	if err := r.srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.addr = r.srv.NetListener().Addr().String()
+	t.Cleanup(r.close)
+	return r
+}
+
+func (r *relay) close() {
+	r.mu.Lock()
+	if r.stream != nil {
+		r.stream.Close()
+		r.stream = nil
+	}
+	r.mu.Unlock()
+	r.srv.Close()
+}
+
+// serve makes the relay serve desc without a publisher; packets are
+// written with the returned stream.
+func (r *relay) serve(t testing.TB, desc *description.Session) *gortsplib.ServerStream {
+	t.Helper()
+	st := &gortsplib.ServerStream{Server: r.srv, Desc: desc}
+	if err := st.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	r.stream = st
+	r.mu.Unlock()
+	return st
+}
+
+func (r *relay) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stream != nil && ctx.Session == r.publisher {
+		r.stream.Close()
+		r.stream, r.publisher = nil, nil
+	}
+}
+
+func (r *relay) OnDescribe(_ *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stream == nil {
+		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
+	}
+	return &base.Response{StatusCode: base.StatusOK}, r.stream, nil
+}
+
+func (r *relay) OnAnnounce(ctx *gortsplib.ServerHandlerOnAnnounceCtx) (*base.Response, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stream != nil {
+		r.stream.Close()
+	}
+	r.stream = &gortsplib.ServerStream{Server: r.srv, Desc: ctx.Description}
+	if err := r.stream.Initialize(); err != nil {
+		return &base.Response{StatusCode: base.StatusBadRequest}, err
+	}
+	r.publisher = ctx.Session
+	return &base.Response{StatusCode: base.StatusOK}, nil
+}
+
+func (r *relay) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	if ctx.Session.State() == gortsplib.ServerSessionStatePreRecord {
+		return &base.Response{StatusCode: base.StatusOK}, nil, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stream == nil {
+		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
+	}
+	return &base.Response{StatusCode: base.StatusOK}, r.stream, nil
+}
+
+func (r *relay) OnPlay(_ *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
+	return &base.Response{StatusCode: base.StatusOK}, nil
+}
+
+func (r *relay) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Response, error) {
+	r.mu.Lock()
+	st := r.stream
+	r.mu.Unlock()
+	ctx.Session.OnPacketRTPAny(func(m *description.Media, _ format.Format, p *rtp.Packet) {
+		_ = st.WritePacketRTP(m, p)
+	})
+	return &base.Response{StatusCode: base.StatusOK}, nil
+}
+
+// sampleFile writes the mediatest sample of codec as a Matroska file
+// (ffmpeg cannot -stream_loop a raw Annex-B file: it cannot seek in it).
+func sampleFile(t testing.TB, codec hub.Codec) string {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	var raw []byte
+	for _, u := range mediatest.Load(codec).Units {
+		raw = append(raw, u.Data...)
+	}
+	ext := map[hub.Codec]string{hub.H264: "h264", hub.H265: "hevc"}[codec]
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "sample."+ext), filepath.Join(dir, "sample.mkv")
+	if err := os.WriteFile(in, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", ext,
+		"-r", fmt.Sprint(mediatest.FPS), "-i", in, "-c", "copy", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg remux: %v: %s", err, b)
+	}
+	return out
+}
+
+// ffmpegPublish runs ffmpeg publishing file in a loop to url, at real time,
+// until the returned stop function is called (or the test ends).
+func ffmpegPublish(t testing.TB, file, url string) (stop func()) {
+	t.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-loglevel", "error",
+		"-re", "-stream_loop", "-1", "-i", file, "-c", "copy",
+		"-f", "rtsp", "-rtsp_transport", "tcp", url)
+	if testing.Verbose() {
+		cmd.Stderr = os.Stderr
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// freeAddr returns a loopback TCP address nobody listens on.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// freeUDPPair returns two consecutive free UDP ports on 127.0.0.1, the
+// first even, as gortsplib requires for RTP and RTCP.
+func freeUDPPair(t testing.TB) (string, string) {
+	t.Helper()
+	for range 100 {
+		a, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := a.LocalAddr().(*net.UDPAddr).Port
+		if port%2 != 0 || port >= 65535 {
+			a.Close()
+			continue
+		}
+		b, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
+		a.Close()
+		if err != nil {
+			continue
+		}
+		b.Close()
+		return fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", port+1)
+	}
+	t.Fatal("no free UDP port pair")
+	return "", ""
+}
+
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func rtspURL(addr, path string) string {
+	return fmt.Sprintf("rtsp://%s/%s", addr, path)
+}
