@@ -31,18 +31,21 @@ type outTrack struct {
 func (s *Server) play(nc net.Conn, sc *gortmplib.ServerConn, path string, claims token.Claims, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
+	// Demand and the wait for the publisher may outlast the handshake
+	// deadline; nothing is read from the viewer meanwhile.
+	_ = nc.SetDeadline(time.Time{})
 	rd, err := s.openReader(ctx, path, claims)
+	_ = nc.SetDeadline(time.Now().Add(s.opts.ReadWait + handshakeTimeout))
 	if err != nil {
-		s.c.notFound.Add(1)
-		log.Info("rtmp play refused", "err", err)
-		writeStatus(sc, "NetStream.Play.StreamNotFound", "stream not found")
+		if ctx.Err() == nil {
+			s.c.notFound.Add(1)
+			log.Info("rtmp play refused", "err", err)
+			writeStatus(sc, "NetStream.Play.StreamNotFound", "stream not found")
+		}
 		return err
 	}
 	defer rd.Close()
 
-	// The viewer's deadline now only guards the setup; no read is expected
-	// from it until the drain below.
-	_ = nc.SetDeadline(time.Now().Add(s.opts.ReadWait + handshakeTimeout))
 	video, audio, pending, err := s.playTracks(ctx, rd)
 	if err != nil {
 		s.c.notFound.Add(1)

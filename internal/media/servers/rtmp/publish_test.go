@@ -1,6 +1,7 @@
 package rtmp
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/vionet/vionet/internal/media/formats/h26x"
 	"github.com/vionet/vionet/internal/media/hub"
+	"github.com/vionet/vionet/internal/media/mediatest"
 	"github.com/vionet/vionet/internal/media/token"
 )
 
@@ -327,5 +329,57 @@ func gortmplibPublishFor(rawURL string, d time.Duration) error {
 		if err := w.WriteMPEG4Audio(track, ts, []byte{0x21, 0x10, 0x04}); err != nil {
 			return err
 		}
+	}
+}
+
+// An Enhanced RTMP H.265 publisher (gortmplib's client) appears on the hub
+// with VPS/SPS/PPS as Config, the size from the SPS and IRAP keyframes.
+func TestPublishH265(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	path := "push/h265"
+	s := mediatest.Load(hub.H265)
+	ps := h26x.FindParamSets(h26x.H265, s.Track.Config)
+	u, _ := parseURL(e.url(path, e.token(path, token.Publish, time.Minute)))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c := &gortmplib.Client{URL: u, Publish: true}
+	if err := c.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	track := &gortmplib.Track{Codec: &codecs.H265{VPS: ps.VPS[0], SPS: ps.SPS[0], PPS: ps.PPS[0]}}
+	w := &gortmplib.Writer{Conn: c, Tracks: []*gortmplib.Track{track}}
+	if err := w.Initialize(); err != nil {
+		t.Fatal(err)
+	}
+	// Two loops at once: the server needs 2 s of timestamps to see tracks.
+	for loop := range 2 {
+		for _, unit := range s.Units {
+			ts := unit.DTS + time.Duration(loop)*2*time.Second
+			if err := w.WriteH265(track, ts, ts, h26x.SplitAnnexB(unit.Data)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitFor(t, 10*time.Second, "publisher on the hub", func() bool { _, ok := e.pathInfo(path); return ok })
+	info, _ := e.pathInfo(path)
+	if len(info.Tracks) != 1 {
+		t.Fatalf("tracks %+v", info.Tracks)
+	}
+	tr := info.Tracks[0]
+	got := h26x.FindParamSets(h26x.H265, tr.Config)
+	if tr.Codec != hub.H265 || tr.Width != 320 || tr.Height != 240 || !got.Complete(h26x.H265) ||
+		!bytes.Equal(got.SPS[0], ps.SPS[0]) {
+		t.Fatalf("track %+v", tr)
+	}
+	rd, err := e.hub.Read(ctx, path, hub.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	first, err := rd.Next(ctx)
+	if err != nil || !first.Keyframe || !h26x.IsKeyframe(h26x.H265, first.Data) {
+		t.Fatalf("first unit keyframe=%v err=%v", first.Keyframe, err)
 	}
 }
