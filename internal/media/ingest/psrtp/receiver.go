@@ -147,7 +147,7 @@ func (r *Receiver) Open(ctx context.Context, req Request) (*Session, error) {
 	}
 	s := &Session{
 		r: r, req: req,
-		in: make(chan inPkt, inQueue), connected: make(chan time.Time, 1),
+		in: make(chan inPkt, inQueue), connected: make(chan time.Time, 1), conns: map[net.Conn]struct{}{},
 		quit: make(chan struct{}), done: make(chan struct{}), published: make(chan struct{}),
 	}
 	if req.Path == "" {
@@ -313,5 +313,11 @@ func (r *Receiver) Close() {
 func (r *Receiver) countAccepted() {
 	r.mu.Lock()
 	r.st.TCPAccepted++
+	r.mu.Unlock()
+}
+
+func (r *Receiver) countRejected() {
+	r.mu.Lock()
+	r.st.TCPRejected++
 	r.mu.Unlock()
 }

@@ -33,7 +33,8 @@ type Session struct {
 	mu               sync.Mutex // guards the fields below
 	err              error
 	ending           bool
-	conn             net.Conn // current TCP connection
+	conn             net.Conn              // current TCP connection
+	conns            map[net.Conn]struct{} // connections read by the session's goroutines
 	dialing          bool
 	udp, rtcp        *net.UDPConn
 	ln               *net.TCPListener
@@ -195,10 +196,12 @@ func (s *Session) Connect(ctx context.Context, remote string) error {
 		return e
 	}
 	s.r.log.Debug("psrtp: connected", "path", s.req.Path, "remote", remote)
-	if !s.attach(c, true) {
+	if !s.track(c) {
 		c.Close()
 		return s.errOrClosed()
 	}
+	s.attach(c)
+	go s.readConn(c, true)
 	select {
 	case s.connected <- time.Now():
 	default:
@@ -224,23 +227,39 @@ func isClosed(c chan struct{}) bool {
 	}
 }
 
-// attach makes c the session's TCP connection, closing a previous one (a
-// device that reconnects replaces its dead connection). With own, the
-// session also starts reading c.
-func (s *Session) attach(c net.Conn, own bool) bool {
+// maxSessionConns bounds the connections on a session's own TCP port that
+// have not sent RTP yet.
+const maxSessionConns = 4
+
+// track registers a connection the session reads (so that finish closes it
+// and waits for its reader) and counts it in the session's wait group; the
+// caller then starts readConn. It fails once the session is ending or, for
+// passive connections, when too many are still silent.
+func (s *Session) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ending || len(s.conns) >= maxSessionConns+1 {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+// attach makes c the session's current TCP connection, closing the previous
+// one: a device that reconnects replaces its dead connection. Only
+// connections that sent RTP are attached, so an idle or stray connection
+// cannot displace a working stream.
+func (s *Session) attach(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ending {
 		return false
 	}
-	if s.conn != nil {
+	if s.conn != nil && s.conn != c {
 		s.conn.Close()
 	}
 	s.conn = c
-	if own {
-		s.wg.Add(1)
-		go s.readConn(c)
-	}
 	return true
 }
 
@@ -326,6 +345,9 @@ func (s *Session) finish() {
 	s.mu.Lock()
 	s.ending = true
 	conn, udp, rtcp, ln := s.conn, s.udp, s.rtcp, s.ln
+	for c := range s.conns {
+		c.Close()
+	}
 	s.mu.Unlock()
 	if conn != nil {
 		conn.Close()
@@ -391,29 +413,49 @@ func (s *Session) acceptLoop(ln *net.TCPListener) {
 		if err != nil {
 			return
 		}
-		s.r.countAccepted()
-		if !s.attach(c, true) {
+		if !s.track(c) {
+			s.r.countRejected()
 			c.Close()
-			return
+			continue
 		}
+		s.r.countAccepted()
+		go s.readConn(c, false)
 	}
 }
 
-// readConn reads a connection owned by the session.
-func (s *Session) readConn(c net.Conn) {
+// readConn reads a connection the session tracks. A passive connection is
+// attached (replacing the current one) when its first RTP packet arrives;
+// until then it must send one within NoRTPTimeout.
+func (s *Session) readConn(c net.Conn, attached bool) {
 	defer s.wg.Done()
-	defer c.Close()
+	defer s.untrack(c)
+	from := addrPort(c.RemoteAddr())
+	if !attached {
+		_ = c.SetReadDeadline(time.Now().Add(s.r.opts.NoRTPTimeout))
+	}
 	var sl slab
-	s.pump(bufio.NewReaderSize(c, 64<<10), &sl, addrPort(c.RemoteAddr()))
-}
-
-// pump moves RFC 4571 frames from a connection into the session until the
-// connection fails, loses framing, or the session ends.
-func (s *Session) pump(br *bufio.Reader, sl *slab, from netip.AddrPort) {
-	err := readFrames(br, sl, func(b []byte) bool {
+	err := readFrames(bufio.NewReaderSize(c, 64<<10), &sl, func(b []byte) bool {
+		if !attached {
+			if len(b) < 12 || b[0]>>6 != 2 || isRTCP(b) {
+				return true
+			}
+			_ = c.SetReadDeadline(time.Time{})
+			if !s.attach(c) {
+				return false
+			}
+			attached = true
+		}
 		return s.offerWait(inPkt{b: b, from: from, at: time.Now()})
 	})
 	s.logConnEnd(from, err)
+}
+
+// untrack closes c and forgets it.
+func (s *Session) untrack(c net.Conn) {
+	c.Close()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
 }
 
 func (s *Session) logConnEnd(from netip.AddrPort, err error) {

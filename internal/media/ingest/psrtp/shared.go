@@ -180,7 +180,7 @@ func (r *Receiver) serveShared(c net.Conn) {
 			}
 			r.unpend(c, false)
 			_ = c.SetReadDeadline(time.Time{})
-			if !s.attach(c, false) {
+			if !s.attach(c) {
 				return false
 			}
 		}
