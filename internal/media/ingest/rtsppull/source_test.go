@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -256,4 +257,19 @@ func TestPathBusy(t *testing.T) {
 	if err := s.Wait(ctx); !errors.Is(err, hub.ErrPathBusy) {
 		t.Fatalf("Wait = %v", err)
 	}
+}
+
+// Close unpublishes the path and ends the source's goroutines.
+func TestCloseUnpublishes(t *testing.T) {
+	e := newRTSPEnv(t)
+	e.feed(t, "live/a/264", hub.H264)
+	before := runtime.NumGoroutine()
+	dst := hub.New(hub.Options{})
+	s := Start(context.Background(), Options{Hub: dst, Path: "p", URL: e.url("live/a/264"), Transport: "tcp", Logger: testLogger()})
+	waitPublished(t, s)
+	s.Close()
+	if len(dst.Paths()) != 0 || s.Stats().Publishing {
+		t.Fatal("still published after Close")
+	}
+	waitFor(t, 5*time.Second, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
 }

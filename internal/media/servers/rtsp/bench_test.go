@@ -156,8 +156,8 @@ func benchReaders(b *testing.B, n int) {
 		_ = json.Unmarshal(lines.Bytes(), &rep)
 	}
 	st := e.srv.Stats()
-	if st.Sessions != n || rep.Playing != n {
-		b.Fatalf("sessions = %d, playing = %d, want %d", st.Sessions, rep.Playing, n)
+	if st.Readers != n || rep.Playing != n {
+		b.Fatalf("sessions = %d, playing = %d, want %d", st.Readers, rep.Playing, n)
 	}
 	share := cpu.Seconds() / elapsed.Seconds()
 	b.ReportMetric(100*share/float64(n), "server-%core/reader")

@@ -134,14 +134,14 @@ func TestSharedStreamLingersThenCloses(t *testing.T) {
 	a := play(t, url, gortsplib.ProtocolTCP)
 	b := play(t, url, gortsplib.ProtocolUDP)
 	waitFor(t, 5*time.Second, "frames", func() bool { return a.auCount() > 5 && b.auCount() > 5 })
-	if st := e.srv.Stats(); st.Sessions != 2 || st.Paths != 1 || e.hub.Readers(path) != 1 {
+	if st := e.srv.Stats(); st.Readers != 2 || st.Paths != 1 || e.hub.Readers(path) != 1 {
 		t.Fatalf("stats = %+v, hub readers %d", st, e.hub.Readers(path))
 	}
 	a.c.Close()
 	b.c.Close()
 	waitFor(t, 3*time.Second, "path closed after linger", func() bool {
 		st := e.srv.Stats()
-		return st.Sessions == 0 && st.Paths == 0 && e.hub.Readers(path) == 0
+		return st.Readers == 0 && st.Paths == 0 && e.hub.Readers(path) == 0
 	})
 }
 

@@ -60,8 +60,8 @@ type Options struct {
 
 // Stats are the server's counters; see Server.Stats.
 type Stats struct {
-	Sessions      int    // RTSP sessions set up now (readers)
-	SessionsTotal uint64 // sessions ever set up
+	Readers       int    // RTSP sessions set up now
+	ReadersTotal  uint64 // RTSP sessions ever set up
 	Paths         int    // hub paths being served now (one hub reader each)
 	BytesOut      uint64 // RTP/RTCP bytes sent to sessions
 	TokensRefused uint64 // requests refused with 401
@@ -183,7 +183,7 @@ func (s *Server) Close() {
 // Stats returns a snapshot of the server's counters.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
-	st := Stats{Sessions: len(s.sessions)}
+	st := Stats{Readers: len(s.sessions)}
 	live := make([]*gortsplib.ServerSession, 0, len(s.sessions))
 	for ss := range s.sessions {
 		live = append(live, ss)
@@ -198,7 +198,7 @@ func (s *Server) Stats() Stats {
 	for _, ss := range live {
 		st.BytesOut += ss.Stats().OutboundBytes
 	}
-	st.SessionsTotal = s.stats.sessionsTotal.Load()
+	st.ReadersTotal = s.stats.sessionsTotal.Load()
 	st.TokensRefused = s.stats.tokensRefused.Load()
 	st.DemandErrors = s.stats.demandErrors.Load()
 	st.NotFound = s.stats.notFound.Load()
@@ -283,19 +283,20 @@ func (s *Server) open(e *pathEntry, path string, c token.Claims) {
 func (s *Server) openStream(path string, c token.Claims) (*pathStream, error) {
 	r, err := s.opts.Hub.Read(s.ctx, path, hub.ReadOptions{})
 	if errors.Is(err, hub.ErrNoPublisher) {
-		ctx, cancel := context.WithTimeout(s.ctx, s.opts.ReadWait)
-		defer cancel()
 		if s.opts.Demand != nil {
-			if derr := s.opts.Demand(ctx, path, c); derr != nil {
+			ctx, cancel := context.WithTimeout(s.ctx, s.opts.ReadWait)
+			derr := s.opts.Demand(ctx, path, c)
+			cancel()
+			if derr != nil {
 				s.stats.demandErrors.Add(1)
 				s.log.Warn("rtsp: demand failed", "path", path, "appid", c.AppID, "err", derr)
 				return nil, errDemand{derr}
 			}
 		}
-		r, err = s.opts.Hub.Read(ctx, path, hub.ReadOptions{Wait: s.opts.ReadWait})
+		r, err = s.opts.Hub.Read(s.ctx, path, hub.ReadOptions{Wait: s.opts.ReadWait})
 	}
 	if err != nil {
-		if errors.Is(err, hub.ErrNoPublisher) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, hub.ErrNoPublisher) {
 			s.stats.notFound.Add(1)
 			s.log.Info("rtsp: no publisher", "path", path, "waited", s.opts.ReadWait)
 			return nil, hub.ErrNoPublisher

@@ -3,10 +3,15 @@ package rtsp
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/bluenviron/gortsplib/v5"
+	"github.com/bluenviron/gortsplib/v5/pkg/base"
+	"github.com/bluenviron/gortsplib/v5/pkg/liberrors"
 
 	"github.com/vionet/vionet/internal/media/hub"
 	"github.com/vionet/vionet/internal/media/mediatest"
@@ -40,7 +45,7 @@ func TestFFprobeReadsCodecAndSize(t *testing.T) {
 		}
 	}
 	st := e.srv.Stats()
-	if st.SessionsTotal < 4 || st.BytesOut == 0 || st.TokensRefused != 0 {
+	if st.ReadersTotal < 4 || st.BytesOut == 0 || st.TokensRefused != 0 {
 		t.Fatalf("stats = %+v", st)
 	}
 }
@@ -137,4 +142,99 @@ func TestDemandErrorAndNoPublisher(t *testing.T) {
 	if st.DemandErrors != 1 || st.NotFound != 1 || st.Paths != 0 {
 		t.Fatalf("stats = %+v", st)
 	}
+}
+
+// SETUP is checked too: a token for another path in the SETUP URL is
+// refused; no token at all is accepted only after an authorized DESCRIBE
+// of the same path on the same connection.
+func TestSetupChecksToken(t *testing.T) {
+	e := newTestEnv(t, nil)
+	const path = "live/setup/0"
+	e.publish(t, path, hub.H264)
+	u, err := base.ParseURL(e.url(path, e.readToken(path, time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, query string
+		ok          bool
+	}{
+		{"other path", "token=" + e.readToken("live/setup/1", time.Minute) + "/", false},
+		{"garbage", "token=abc/", false},
+		{"none, after DESCRIBE", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host}
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			desc, _, err := c.Describe(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			setupURL := *desc.BaseURL
+			setupURL.RawQuery = tc.query
+			before := e.srv.Stats().TokensRefused
+			_, err = c.Setup(&setupURL, desc.Medias[0], 0, 0)
+			if tc.ok != (err == nil) {
+				t.Fatalf("SETUP error = %v, want ok=%v", err, tc.ok)
+			}
+			if !tc.ok {
+				var bad liberrors.ErrClientBadStatusCode
+				if !errors.As(err, &bad) || bad.Code != base.StatusUnauthorized {
+					t.Fatalf("SETUP error = %v, want 401", err)
+				}
+				if e.srv.Stats().TokensRefused != before+1 {
+					t.Fatal("refusal not counted")
+				}
+			}
+		})
+	}
+	// Without DESCRIBE, a SETUP needs its own token.
+	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	desc, _, err := c.Describe(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c2 := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host}
+	if err := c2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	noTok := *desc.BaseURL
+	noTok.RawQuery = ""
+	if _, err := c2.Setup(&noTok, desc.Medias[0], 0, 0); err == nil {
+		t.Fatal("SETUP without token and without DESCRIBE accepted")
+	}
+}
+
+// Close ends every goroutine the server started, with clients connected.
+func TestCloseEndsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	e := newTestEnv(t, nil)
+	const path = "live/close/0"
+	pub, err := e.hub.Publish(path, []hub.Track{mediatest.Load(hub.H264).Track})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range mediatest.Load(hub.H264).Units {
+		pub.Write(u)
+	}
+	var clients []*gortsplib.Client
+	for range 3 {
+		p := play(t, e.url(path, e.readToken(path, time.Minute)), gortsplib.ProtocolTCP)
+		clients = append(clients, p.c)
+	}
+	e.srv.Close()
+	for _, c := range clients {
+		c.Close()
+	}
+	pub.Close()
+	waitFor(t, 5*time.Second, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
 }
