@@ -33,6 +33,11 @@ func (c *ingest) errNoRTP() error {
 		return fmt.Errorf("%w: %d packets on %s carried SSRC %s from %v, expected %s (strict SSRC)",
 			ErrWrongSSRC, c.wrong.n, c.where(), send.FormatSSRC(c.wrong.ssrc), c.wrong.from, c.expected())
 	}
+	if c.cfg.dialPending != nil {
+		if to := c.cfg.dialPending(); to != "" {
+			return fmt.Errorf("%w: %s: no connection within %v", ErrTCPConnect, to, within)
+		}
+	}
 	var note string
 	if c.cfg.unknownSeen != nil {
 		if u, ok := c.cfg.unknownSeen(c.startAt); ok {

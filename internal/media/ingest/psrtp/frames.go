@@ -1,6 +1,7 @@
 package psrtp
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -203,18 +204,17 @@ func (a *audioState) observe(f mpegps.Frame) {
 // before the first keyframe. AAC is only noted: its configuration must come
 // from an ADTS header.
 func (a *audioState) sniffPSM(b []byte) {
-	for i := 0; i+6 <= len(b); i++ {
-		if b[i] != 0 || b[i+1] != 0 || b[i+2] != 1 || b[i+3] != 0xBC {
-			continue
-		}
-		n := int(b[i+4])<<8 | int(b[i+5])
-		if i+6+n > len(b) {
-			return
-		}
-		a.fromPSM(b[i+6 : i+6+n])
+	i := bytes.Index(b, psmStart)
+	if i < 0 || i+6 > len(b) {
 		return
 	}
+	n := int(b[i+4])<<8 | int(b[i+5])
+	if i+6+n <= len(b) {
+		a.fromPSM(b[i+6 : i+6+n])
+	}
 }
+
+var psmStart = []byte{0, 0, 1, 0xBC}
 
 func (a *audioState) fromPSM(p []byte) {
 	if len(p) < 10 {

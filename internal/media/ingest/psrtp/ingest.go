@@ -40,6 +40,8 @@ type ingestConfig struct {
 	onPublish  func()
 	// expectFrom is Request.ExpectFrom (invalid when not given).
 	expectFrom netip.Addr
+	// dialPending returns the address a TCPActive session is still dialing.
+	dialPending func() string
 	// where describes the receiving end for messages ("UDP port 30000").
 	where func() string
 	// unknownSeen returns, for the diagnosis, a recent packet with an

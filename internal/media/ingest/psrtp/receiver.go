@@ -196,6 +196,9 @@ func (r *Receiver) Open(ctx context.Context, req Request) (*Session, error) {
 		onPublish: func() { s.pubOnce.Do(func() { close(s.published) }) },
 		where:     s.where,
 	}
+	if req.Transport == TCPActive {
+		cfg.dialPending = s.dialPending
+	}
 	if r.shared {
 		cfg.unknownSeen = func(since time.Time) (unknownPkt, bool) { return r.unknownFor(s, since) }
 	}

@@ -35,7 +35,7 @@ type Session struct {
 	ending           bool
 	conn             net.Conn              // current TCP connection
 	conns            map[net.Conn]struct{} // connections read by the session's goroutines
-	dialing          bool
+	dialing          string                // TCPActive: address Connect dials
 	udp, rtcp        *net.UDPConn
 	ln               *net.TCPListener
 
@@ -160,13 +160,25 @@ func (s *Session) Connect(ctx context.Context, remote string) error {
 		return fmt.Errorf("%w: Connect on a %v session", ErrBadRequest, s.req.Transport)
 	}
 	s.mu.Lock()
-	busy := s.dialing || s.conn != nil
-	s.dialing = true
+	busy := s.dialing != ""
+	if !busy {
+		s.dialing = remote
+	}
 	s.mu.Unlock()
 	if busy {
-		return fmt.Errorf("%w: session already connected", ErrBadRequest)
+		return fmt.Errorf("%w: Connect called twice", ErrBadRequest)
 	}
-	var d net.Dialer
+	// Closing the session aborts a dial in progress.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	d := net.Dialer{Timeout: s.r.opts.NoRTPTimeout}
 	var c net.Conn
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
@@ -282,9 +294,20 @@ func (s *Session) where() string {
 		if conn != nil {
 			return fmt.Sprintf("TCP connection to %v", conn.RemoteAddr())
 		}
-		return "TCP (never connected)"
+		return "TCP (Connect not called)"
 	}
 	return fmt.Sprintf("%sUDP port %d", shared, s.port)
+}
+
+// dialPending returns the address Connect is still trying to reach
+// ("" when connected or not dialing).
+func (s *Session) dialPending() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		return ""
+	}
+	return s.dialing
 }
 
 // offer queues a UDP packet, dropping it when the queue is full.

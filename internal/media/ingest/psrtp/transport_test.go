@@ -170,3 +170,23 @@ func TestTCPConnectFails(t *testing.T) {
 }
 
 func itoa(n int) string { return strconvItoa(n) }
+
+func TestTCPActiveSilent(t *testing.T) {
+	r := portReceiver(t, newHub(), func(o *Options) { o.NoRTPTimeout = 300 * time.Millisecond })
+	never := open(t, r, Request{Path: "never", SSRC: "0000000001", Transport: TCPActive})
+	silent := open(t, r, Request{Path: "silent", SSRC: "0000000002", Transport: TCPActive})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if err := silent.Connect(context.Background(), ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := never.Wait(context.Background()); !errors.Is(err, ErrNoRTP) || !strings.Contains(err.Error(), "Connect not called") {
+		t.Errorf("never connected: %v", err)
+	}
+	if err := silent.Wait(context.Background()); !errors.Is(err, ErrNoRTP) || !strings.Contains(err.Error(), "TCP connection to "+ln.Addr().String()) {
+		t.Errorf("connected but silent: %v", err)
+	}
+}
