@@ -204,7 +204,7 @@ func (a *audioState) observe(f mpegps.Frame) {
 // before the first keyframe. AAC is only noted: its configuration must come
 // from an ADTS header.
 func (a *audioState) sniffPSM(b []byte) {
-	i := bytes.Index(b, psmStart)
+	i := bytes.Index(b, []byte(psmStartCode))
 	if i < 0 || i+6 > len(b) {
 		return
 	}
@@ -214,7 +214,8 @@ func (a *audioState) sniffPSM(b []byte) {
 	}
 }
 
-var psmStart = []byte{0, 0, 1, 0xBC}
+// psmStartCode starts a program_stream_map.
+const psmStartCode = "\x00\x00\x01\xBC"
 
 func (a *audioState) fromPSM(p []byte) {
 	if len(p) < 10 {

@@ -342,3 +342,28 @@ func TestCloseBeforePublish(t *testing.T) {
 		t.Errorf("session after receiver Close: %v", s2.Err())
 	}
 }
+
+// The audio codec is learnt from the Program Stream Map alone, so the audio
+// track is published even if no audio frame precedes the first keyframe.
+func TestSniffPSM(t *testing.T) {
+	for _, tc := range []struct {
+		audio mpegps.Codec
+		want  hub.Codec
+		known bool
+	}{{mpegps.G711A, hub.G711A, true}, {mpegps.G711U, hub.G711U, true}, {mpegps.AAC, hub.AAC, false}, {mpegps.Unknown, 0, false}} {
+		m := mpegps.NewMuxer(mpegps.H264, tc.audio)
+		ps := m.Write(mpegps.Frame{Codec: mpegps.H264, PTS: 0, DTS: -1, Data: []byte{0, 0, 0, 1, 0x65, 1}, Keyframe: true})
+		var a audioState
+		a.sniffPSM(ps)
+		if a.codec != tc.want || a.known() != tc.known {
+			t.Errorf("%v: codec %v known %v", tc.audio, a.codec, a.known())
+		}
+		for i := range ps { // truncated maps are ignored, never misread
+			var b audioState
+			b.sniffPSM(ps[:i])
+			if b.codec != 0 && b.codec != tc.want {
+				t.Fatalf("%v cut at %d: %v", tc.audio, i, b.codec)
+			}
+		}
+	}
+}
