@@ -176,8 +176,11 @@ func TestPullOwnServer(t *testing.T) {
 	dst := hub.New(hub.Options{})
 	s264 := start(t, dst, "pulled/264", e.url("live/a/264"), "tcp")
 	s265 := start(t, dst, "pulled/265", e.url("live/a/265"), "udp")
+	sAuto := start(t, dst, "pulled/auto", e.url("live/a/264"), "auto")
 	waitPublished(t, s264)
 	waitPublished(t, s265)
+	waitPublished(t, sAuto)
+	checkPath(t, dst, "pulled/auto", hub.H264)
 	checkPath(t, dst, "pulled/264", hub.H264)
 	checkPath(t, dst, "pulled/265", hub.H265)
 
