@@ -3,6 +3,7 @@ package rtsp
 import (
 	"context"
 	"errors"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -237,4 +238,28 @@ func TestCloseEndsGoroutines(t *testing.T) {
 	}
 	pub.Close()
 	waitFor(t, 5*time.Second, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
+}
+
+// ffmpeg joining mid-GOP decodes from its first frame without errors, over
+// TCP and UDP: the GOP replay starts it on the keyframe.
+func TestFFmpegDecodesCleanlyMidGOP(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	e := newTestEnv(t, nil)
+	for _, codec := range []hub.Codec{hub.H264, hub.H265} {
+		path := "live/decode/" + codec.String()
+		e.publish(t, path, codec)
+		url := e.url(path, e.readToken(path, time.Minute))
+		for i, transport := range []string{"tcp", "udp"} {
+			time.Sleep(time.Duration(300+200*i) * time.Millisecond) // somewhere inside the 1 s GOP
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			out, err := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-v", "error",
+				"-rtsp_transport", transport, "-i", url, "-frames:v", "30", "-f", "null", "-").CombinedOutput()
+			cancel()
+			if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+				t.Fatalf("%v over %s: err=%v output:\n%s", codec, transport, err, out)
+			}
+		}
+	}
 }
