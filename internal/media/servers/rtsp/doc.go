@@ -69,6 +69,7 @@
 // whose Write only appends to a buffer that a per-connection goroutine
 // flushes in one write, so a video frame leaves in one or two system calls.
 // BenchmarkReaders (readers in a child process, server CPU by getrusage)
-// measured about 0.11 % of a core per reader of a 4 Mbit/s stream at 200 and
-// 400 readers, against about 0.4 % before.
+// measured 0.10 to 0.13 % of a core per reader of a 4 Mbit/s stream with 50
+// to 400 readers (400 readers: 40 % of one core in all, no drops), against
+// about 0.4 % per reader before.
 package rtsp
