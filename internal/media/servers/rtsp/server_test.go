@@ -255,7 +255,7 @@ func TestFFmpegDecodesCleanlyMidGOP(t *testing.T) {
 			time.Sleep(time.Duration(300+200*i) * time.Millisecond) // somewhere inside the 1 s GOP
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			out, err := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-v", "error",
-				"-rtsp_transport", transport, "-i", url, "-frames:v", "30", "-f", "null", "-").CombinedOutput()
+				"-rtsp_transport", transport, "-i", url, "-frames:v", "20", "-f", "null", "-").CombinedOutput()
 			cancel()
 			if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 				t.Fatalf("%v over %s: err=%v output:\n%s", codec, transport, err, out)
