@@ -57,7 +57,7 @@ func NewKey(secret []byte) (Key, error) {
 	return Key{secret: append([]byte(nil), secret...)}, nil
 }
 
-var b64 = base64.RawURLEncoding
+var b64 = base64.RawURLEncoding.Strict()
 
 // Sign returns the token for c.
 func (k Key) Sign(c Claims) string {
