@@ -339,6 +339,22 @@ func (h *Hub) Readers(path string) int {
 	return len(s.readers)
 }
 
+// Info returns a snapshot of one path, and false if nobody publishes it.
+func (h *Hub) Info(path string) (PathInfo, bool) {
+	h.mu.Lock()
+	s := h.paths[path]
+	h.mu.Unlock()
+	if s == nil {
+		return PathInfo{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return PathInfo{
+		Path: s.path, Tracks: slices.Clone(s.tracks), Readers: len(s.readers),
+		BytesIn: s.bytesIn, UnitsIn: s.unitsIn, Since: s.since,
+	}, true
+}
+
 // Paths returns a snapshot of all published paths, sorted by path.
 func (h *Hub) Paths() []PathInfo {
 	h.mu.Lock()

@@ -12,121 +12,39 @@ import (
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
 	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/pion/rtp"
 
 	"github.com/vionet/vionet/internal/media/hub"
 	"github.com/vionet/vionet/internal/media/mediatest"
 )
 
-// relay is a minimal RTSP server built from gortsplib's server example: a
-// publisher (ffmpeg) ANNOUNCEs and RECORDs a stream that readers (the
-// Source under test) then PLAY. ffmpeg cannot serve RTSP to players itself
-// (its "listen" mode only receives), so it publishes through this relay.
+// relay is mediatest.Relay with test plumbing: ffmpeg (which cannot serve RTSP to
+// players) publishes through it, and Sources pull from it.
 type relay struct {
-	srv  *gortsplib.Server
+	*mediatest.Relay
 	addr string
-
-	mu        sync.Mutex
-	stream    *gortsplib.ServerStream
-	publisher *gortsplib.ServerSession
 }
 
 func startRelay(t testing.TB, addr string) *relay {
 	t.Helper()
-	r := &relay{}
 	rtpAddr, rtcpAddr := freeUDPPair(t)
-	r.srv = &gortsplib.Server{Handler: r, RTSPAddress: addr, UDPRTPAddress: rtpAddr, UDPRTCPAddress: rtcpAddr}
-	if err := r.srv.Start(); err != nil {
+	r, err := mediatest.StartRelay(addr, rtpAddr, rtcpAddr)
+	if err != nil {
 		t.Fatal(err)
 	}
-	r.addr = r.srv.NetListener().Addr().String()
-	t.Cleanup(r.close)
-	return r
-}
-
-func (r *relay) close() {
-	r.mu.Lock()
-	if r.stream != nil {
-		r.stream.Close()
-		r.stream = nil
-	}
-	r.mu.Unlock()
-	r.srv.Close()
+	t.Cleanup(r.Close)
+	return &relay{Relay: r, addr: r.Addr()}
 }
 
 // serve makes the relay serve desc without a publisher; packets are
 // written with the returned stream.
 func (r *relay) serve(t testing.TB, desc *description.Session) *gortsplib.ServerStream {
 	t.Helper()
-	st := &gortsplib.ServerStream{Server: r.srv, Desc: desc}
-	if err := st.Initialize(); err != nil {
+	st, err := r.Serve(desc)
+	if err != nil {
 		t.Fatal(err)
 	}
-	r.mu.Lock()
-	r.stream = st
-	r.mu.Unlock()
 	return st
-}
-
-func (r *relay) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stream != nil && ctx.Session == r.publisher {
-		r.stream.Close()
-		r.stream, r.publisher = nil, nil
-	}
-}
-
-func (r *relay) OnDescribe(_ *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stream == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-	}
-	return &base.Response{StatusCode: base.StatusOK}, r.stream, nil
-}
-
-func (r *relay) OnAnnounce(ctx *gortsplib.ServerHandlerOnAnnounceCtx) (*base.Response, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stream != nil {
-		r.stream.Close()
-	}
-	r.stream = &gortsplib.ServerStream{Server: r.srv, Desc: ctx.Description}
-	if err := r.stream.Initialize(); err != nil {
-		return &base.Response{StatusCode: base.StatusBadRequest}, err
-	}
-	r.publisher = ctx.Session
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-func (r *relay) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if ctx.Session.State() == gortsplib.ServerSessionStatePreRecord {
-		return &base.Response{StatusCode: base.StatusOK}, nil, nil
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stream == nil {
-		return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-	}
-	return &base.Response{StatusCode: base.StatusOK}, r.stream, nil
-}
-
-func (r *relay) OnPlay(_ *gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-func (r *relay) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Response, error) {
-	r.mu.Lock()
-	st := r.stream
-	r.mu.Unlock()
-	ctx.Session.OnPacketRTPAny(func(m *description.Media, _ format.Format, p *rtp.Packet) {
-		_ = st.WritePacketRTP(m, p)
-	})
-	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 
 // sampleFile writes the mediatest sample of codec as a Matroska file
