@@ -12,8 +12,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/vionet/vionet/internal/app"
 	"github.com/vionet/vionet/internal/conf"
@@ -32,6 +34,8 @@ Usage:
   vionet tenant list [settings]
   vionet tenant rm APPID [settings]
   vionet tenant rotate-secret APPID [--secret S] [settings]
+  vionet media url --path P [--publish] [--ttl 1h] [settings]
+                                          sign operator URLs of a stream path (pulls, RTMP pushes)
   vionet settings                          list every setting with its default
   vionet version
 
@@ -56,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stderr)
 	case "tenant":
 		return tenant(args[1:], stdout)
+	case "media":
+		return mediaCmd(args[1:], stdout)
 	case "settings":
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "SETTING\tDEFAULT\tMEANING")
@@ -166,4 +172,34 @@ func tenant(args []string, stdout io.Writer) error {
 		return enc.Encode(map[string]string{"appid": pos[0], "secretkey": s})
 	}
 	return fmt.Errorf("tenant: unknown subcommand %q", sub)
+}
+
+// mediaCmd signs operator URLs: for streams that belong to no tenant (media-pull sources,
+// RTMP pushes), with the node's media key from the same settings as `vionet serve`.
+func mediaCmd(args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "url" {
+		return errors.New("media: want url --path P [--publish] [--ttl D]")
+	}
+	var path string
+	var publish bool
+	var ttl time.Duration
+	fs := flag.NewFlagSet("media url", flag.ContinueOnError)
+	fs.StringVar(&path, "path", "", "stream path, e.g. push/cam1 or a media-pull path")
+	fs.BoolVar(&publish, "publish", false, "also sign an RTMP publish URL")
+	fs.DurationVar(&ttl, "ttl", time.Hour, "how long the URLs are valid")
+	cfg, _, err := conf.LoadFlags(fs, args[1:], os.Environ())
+	if err != nil {
+		return err
+	}
+	path = strings.Trim(path, "/")
+	if path == "" || strings.HasPrefix(path, "live/") {
+		return errors.New("media url: --path is required and must not be under live/ (device streams get URLs from 4.5.1.1)")
+	}
+	urls, err := daemon.MediaURLs(cfg, path, publish, ttl)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(urls)
 }

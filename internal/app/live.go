@@ -215,7 +215,14 @@ func (a *App) host(network int) string {
 // streamURL signs a viewer URL for path in the URL forms the media servers serve.
 func (a *App) streamURL(urlType, network int, path, appID string, exp time.Time) string {
 	tok := a.media.opts.Signer.Sign(path, appID, exp)
-	hostport := net.JoinHostPort(a.host(network), strconv.Itoa(a.urlPort(urlType)))
+	return StreamURL(urlType, net.JoinHostPort(a.host(network), strconv.Itoa(a.urlPort(urlType))), path, tok)
+}
+
+// StreamURL formats the URL of path for a URL type (URLType*) on the media server at
+// hostport, carrying tok: rtsp://H/<path>?token=T, rtmp://H/<path>?token=T,
+// http://H/flv/<path>.flv?token=T, http://H/hls/T/<path>/index.m3u8 (HLS carries the token in
+// the path so the relative URLs inside its playlists carry it too).
+func StreamURL(urlType int, hostport, path, tok string) string {
 	q := "?token=" + url.QueryEscape(tok)
 	switch urlType {
 	case URLTypeRTMP:

@@ -68,6 +68,7 @@ type Config struct {
 	StrictSSRC       bool          `conf:"strict-ssrc" help:"drop RTP whose SSRC is not the one offered (default: accept and count it, as many cameras ignore the offer)"`
 	LiveStartTimeout time.Duration `conf:"live-start-timeout" help:"how long a live view waits from INVITE to the first keyframe"`
 	LiveIdleTimeout  time.Duration `conf:"live-idle-timeout" help:"how long a stream without viewers is kept before the device gets a BYE"`
+	MediaPull        []string      `conf:"media-pull" help:"streams pulled on demand from RTSP sources, as PATH=rtsp://… entries (comma-separated); viewers open PATH with an operator token (vionet media url)"`
 	FFmpeg           string        `conf:"ffmpeg" help:"ffmpeg binary used to make thumbnails and snapshots"`
 
 	LogLevel        string        `conf:"log-level" help:"debug, info, warn or error"`
@@ -146,6 +147,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MediaKey != "" && len(c.MediaKey) < 16 {
 		errs = append(errs, errors.New("media-key must be at least 16 bytes"))
+	}
+	for _, p := range c.MediaPull {
+		if path, u, ok := strings.Cut(p, "="); !ok || path == "" || strings.HasPrefix(path, "/") || strings.HasPrefix(path, "live/") ||
+			(!strings.HasPrefix(u, "rtsp://") && !strings.HasPrefix(u, "rtsps://")) {
+			errs = append(errs, fmt.Errorf("media-pull %q: want PATH=rtsp://… (PATH not under live/)", p))
+		}
 	}
 	if c.MediaHTTPAddr == "" {
 		errs = append(errs, errors.New("media-http-addr is required (HLS, HTTP-FLV and pictures are served there)"))

@@ -35,6 +35,7 @@ type Daemon struct {
 	api      *northbound.Server
 	pushes   *push.Dispatcher
 	gb       *gb28181.Server
+	media    *media
 	registry *prometheus.Registry
 }
 
@@ -66,6 +67,10 @@ func Open(ctx context.Context, cfg conf.Config, log *slog.Logger) (*Daemon, erro
 		return nil, err
 	}
 	d.app.SetGB28181(d.gb)
+	if d.media, err = openMedia(cfg, d.app, gbStreams{d.gb}, reg, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	d.api = northbound.New(d.app, northbound.Options{
 		TimestampWindow: cfg.TimestampWindow, MaxBodyBytes: cfg.MaxBodyBytes,
 		RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst,
@@ -158,6 +163,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.log.Error("push dispatcher stopped", "err", err)
 		}
 	}()
+	go d.media.serve()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -169,6 +175,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		err = srv.Shutdown(sctx)
 		cancel()
 	}
+	mctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
+	d.media.shutdown(mctx) // BYE to every device stream while SIP still runs
+	cancel()
 	stopSIP()
 	d.gb.Wait()
 	stopPushes()
