@@ -119,10 +119,12 @@ func TestMalformedAndMissing(t *testing.T) {
 		expectCode(t, "missing deviceSn on GET", g.do(t, s.url()), "000003", "deviceSn: is required")
 
 		// Endpoints not built yet say so; unknown paths are 404 with an envelope.
-		ny := rawCall{appID: k.AppID, secret: k.SecretKey, method: http.MethodGet, path: "/cmiot/v2/device/thumbnail", params: `{"deviceSn":"x"}`}
+		ny := rawCall{appID: k.AppID, secret: k.SecretKey, method: http.MethodPost, path: "/cmiot/v2/equipment/upgrade", params: `{"deviceSn":"x"}`}
 		expectCode(t, "not yet", ny.do(t, s.url()), "000009", "not available yet")
-		ny.path = "/cmiot/v2/api/device/thumbnail"
-		expectCode(t, "alias with /api", ny.do(t, s.url()), "000009", "4.4.1.8")
+		ny.path = "/cmiot/v2/api/equipment/upgrade"
+		expectCode(t, "alias with /api", ny.do(t, s.url()), "000009", "4.4.2.17")
+		th := rawCall{appID: k.AppID, secret: k.SecretKey, method: http.MethodGet, path: "/cmiot/v2/api/device/thumbnail", params: `{"deviceSn":"x"}`}
+		expectCode(t, "built endpoint through its /api alias", th.do(t, s.url()), "000003", "device or channel x does not exist")
 	})
 }
 
