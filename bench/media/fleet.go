@@ -69,6 +69,17 @@ func (f *fleet) dead() (int, error) {
 	return n, first
 }
 
+// lost is the RTP packets the fleet's RTSP readers have found missing so far.
+func (f *fleet) lost() uint64 {
+	var n uint64
+	for _, r := range f.readers {
+		if l, ok := r.(interface{ lostPackets() uint64 }); ok {
+			n += l.lostPackets()
+		}
+	}
+	return n
+}
+
 // counts is every reader's byte count now.
 func (f *fleet) counts() []uint64 {
 	out := make([]uint64, len(f.readers))

@@ -20,11 +20,12 @@ type window struct {
 	pusherCPU float64   // ffmpeg, % of one core
 	rssKiB    int64     // server VmRSS, median over the window
 	pushRate  float64   // bit/s ffmpeg wrote
+	lost      uint64    // RTP packets the readers found missing (RTSP)
 }
 
 // measure samples the fleet, the server, ffmpeg and this process over d.
 func measure(ctx context.Context, f *fleet, srv *server, p *pusher, d time.Duration) (window, error) {
-	c0 := f.counts()
+	c0, lost0 := f.counts(), f.lost()
 	pb0, pt0 := p.written()
 	sm, cm, pm := startCPU(srv.pid), startCPU(0), startCPU(p.pid)
 	t0 := time.Now()
@@ -48,8 +49,9 @@ sampling:
 		}
 	}
 	c1 := f.counts()
+	lost := f.lost() - lost0
 	el := time.Since(t0).Seconds()
-	w := window{serverCPU: sm.percent(), clientCPU: cm.percent(), pusherCPU: pm.percent()}
+	w := window{serverCPU: sm.percent(), clientCPU: cm.percent(), pusherCPU: pm.percent(), lost: lost}
 	pb1, pt1 := p.written()
 	if dt := pt1.Sub(pt0).Seconds(); dt > 0 {
 		w.pushRate = float64(pb1-pb0) * 8 / dt
@@ -83,6 +85,7 @@ type row struct {
 	clientCPU   float64
 	pusherCPU   float64
 	pushRate    float64
+	lost        uint64
 	load        string
 	firstErr    error
 	profileFile string
@@ -177,6 +180,11 @@ func (l ladderRun) run(ctx context.Context, proto string) (rows []row, logs []st
 		rows = append(rows, r)
 		logf("%s", r.logLine())
 		if !r.allFull() {
+			if l.o.pprof != "" {
+				if err := srv.goroutineDump(ctx, filepath.Join(l.o.pprof, fmt.Sprintf("%s.%d.goroutines.txt", proto, n))); err != nil {
+					logf("goroutine dump: %v", err)
+				}
+			}
 			break
 		}
 	}
@@ -198,7 +206,7 @@ func summarize(proto string, n int, f *fleet, w, base window, src float64) row {
 	slices.Sort(rates)
 	r := row{proto: proto, n: n, readers: len(f.readers), dialFailed: f.dialFailed,
 		serverCPU: w.serverCPU, rssMiB: float64(w.rssKiB) / 1024, clientCPU: w.clientCPU,
-		pusherCPU: w.pusherCPU, pushRate: w.pushRate, load: loadAvg(), firstErr: f.firstErr}
+		pusherCPU: w.pusherCPU, pushRate: w.pushRate, lost: w.lost, load: loadAvg(), firstErr: f.firstErr}
 	r.dead, _ = f.dead()
 	if _, err := f.dead(); err != nil && r.firstErr == nil {
 		r.firstErr = err
@@ -223,6 +231,9 @@ func (r row) logLine() string {
 		r.proto, r.n, r.atFull, r.n, r.minRate/1e6, r.medRate/1e6, r.serverCPU, r.rssMiB, r.clientCPU, r.load)
 	if r.dialFailed > 0 || r.dead > 0 {
 		s += fmt.Sprintf(" (%d dials failed, %d readers ended: %v)", r.dialFailed, r.dead, r.firstErr)
+	}
+	if r.lost > 0 {
+		s += fmt.Sprintf(" (%d RTP packets lost in the window)", r.lost)
 	}
 	return s
 }

@@ -80,7 +80,7 @@ func (l latencyRun) run(ctx context.Context) (res []startLatency, logs []string,
 		name string
 		u    urls
 	}{{"push/bench (live)", push}, {"pull/bench (on demand)", pull}} {
-		for _, proto := range l.o.protocols {
+		for _, proto := range latencyProtocols(l.o.protocols) {
 			sl := startLatency{proto: proto, path: path.name}
 			for range l.o.latencyRuns {
 				if path.u.Path == "pull/bench" {
@@ -104,6 +104,21 @@ func (l latencyRun) run(ctx context.Context) (res []startLatency, logs []string,
 		}
 	}
 	return res, nil, nil
+}
+
+// latencyProtocols are the protocols whose start latency is measured: rtsp-lean counts as
+// rtsp (start latency is measured with gortsplib's client), each once.
+func latencyProtocols(protocols []string) []string {
+	var out []string
+	for _, p := range protocols {
+		if p == "rtsp-lean" {
+			p = "rtsp"
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // waitPaths polls /metrics until exactly n paths are published.

@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,13 +46,14 @@ type options struct {
 	pprof       string
 	bin         string
 	keep        bool
+	selfProfile string
 }
 
 func main() {
 	var o options
 	var ladder, protocols string
 	flag.StringVar(&ladder, "ladder", "1,50,100,200,400,800", "reader counts, ascending")
-	flag.StringVar(&protocols, "protocols", allProtocols, "reader protocols to run, in order")
+	flag.StringVar(&protocols, "protocols", defaultProtocols, "reader protocols to run, in order: rtsp (gortsplib client), rtsp-lean (DESCRIBE/SETUP/PLAY, then only frame walking), rtmp, httpflv")
 	flag.DurationVar(&o.window, "window", 10*time.Second, "measured window per step")
 	flag.DurationVar(&o.baseline, "baseline", 5*time.Second, "measured window with 0 readers")
 	flag.DurationVar(&o.settle, "settle", 4*time.Second, "wait after the readers of a step connected, before measuring")
@@ -61,6 +63,7 @@ func main() {
 	flag.StringVar(&o.pprof, "pprof", "", "run the server as ./bench/gb28181/pprofserve (vionet serve + pprof) and write a CPU profile per step and a heap profile per protocol to this directory")
 	flag.StringVar(&o.bin, "vionet", "", "vionet binary to run (default: go build ./cmd/vionet into the work dir)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the servers' data dirs")
+	flag.StringVar(&o.selfProfile, "cpuprofile", "", "write this process's (the readers') CPU profile over the whole run to this file")
 	flag.Parse()
 	for _, s := range strings.Split(ladder, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -72,14 +75,27 @@ func main() {
 	}
 	for _, p := range strings.Split(protocols, ",") {
 		if p = strings.TrimSpace(p); dialerFor(p, nil) == nil {
-			fmt.Fprintf(os.Stderr, "-protocols: unknown %q (want %s)\n", p, allProtocols)
+			fmt.Fprintf(os.Stderr, "-protocols: unknown %q (want rtsp, rtsp-lean, rtmp or httpflv)\n", p)
 			os.Exit(2)
 		}
 		o.protocols = append(o.protocols, p)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.selfProfile != "" {
+		f, err := os.Create(o.selfProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "-cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	if err := run(ctx, o); err != nil {
+		stop()
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench/media:", err)
 		os.Exit(1)
 	}
@@ -211,6 +227,10 @@ func printTable(rows []row, src fileInfo) {
 			r.serverCPU, r.cpuPer, r.rssMiB, r.kibPer, r.clientCPU, r.pusherCPU, r.load)
 		if r.dialFailed > 0 || r.dead > 0 {
 			fmt.Printf("         %d dials failed, %d readers ended: %v\n", r.dialFailed, r.dead, r.firstErr)
+		}
+		if r.lost > 0 {
+			fmt.Printf("         readers found %d RTP packets missing in the window (%.0f per reader)\n",
+				r.lost, float64(r.lost)/float64(r.n))
 		}
 	}
 	fmt.Printf("(N = readers; source %.2f Mbit/s; rates are per reader over the window, protocol framing included; "+

@@ -36,8 +36,9 @@ type reader interface {
 // dialer opens one reader of a protocol on a URL.
 type dialer func(ctx context.Context, rawURL string) (reader, error)
 
-// allProtocols are the reader kinds, in the order they are run.
-const allProtocols = "rtsp,rtmp,httpflv"
+// defaultProtocols are the reader kinds run by default, in order. "rtsp-lean" is a
+// cheaper RTSP reader (rtsp_lean.go), run on request.
+const defaultProtocols = "rtsp,rtmp,httpflv"
 
 // dialerFor returns the dialer of proto (nil for an unknown one). HTTP-FLV readers use
 // flv, a client of their own.
@@ -45,6 +46,8 @@ func dialerFor(proto string, flv *http.Client) dialer {
 	switch proto {
 	case "rtsp":
 		return dialRTSP
+	case "rtsp-lean":
+		return dialRTSPLean
 	case "rtmp":
 		return dialRTMP
 	case "httpflv":
@@ -56,7 +59,7 @@ func dialerFor(proto string, flv *http.Client) dialer {
 // urlFor picks the viewer URL of proto.
 func urlFor(proto string, u urls) string {
 	switch proto {
-	case "rtsp":
+	case "rtsp", "rtsp-lean":
 		return u.RTSP
 	case "rtmp":
 		return u.RTMP
@@ -92,6 +95,7 @@ type rtspReader struct {
 	c       *gortsplib.Client
 	bytes   atomic.Uint64
 	packets atomic.Uint64
+	lost    atomic.Uint64 // RTP packets missing from the sequence (server-side drops)
 	closed  atomic.Bool
 }
 
@@ -111,7 +115,10 @@ func (r *rtspReader) start(ctx context.Context, rawURL string, onPacket func(*rt
 		return err
 	}
 	tcp := gortsplib.ProtocolTCP
-	r.c = &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second}
+	r.c = &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Protocol: &tcp, ReadTimeout: 10 * time.Second,
+		OnPacketsLost: func(n uint64) { r.lost.Add(n) }, // counted, not logged
+		OnDecodeError: func(error) {},
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		r.c.ReadTimeout = max(time.Until(dl), time.Second)
 	}
@@ -151,8 +158,9 @@ func (r *rtspReader) start(ctx context.Context, rawURL string, onPacket func(*rt
 
 var errClosed = errors.New("closed by the benchmark")
 
-func (r *rtspReader) received() uint64 { return r.bytes.Load() }
-func (r *rtspReader) close()           { r.closed.Store(true); r.c.Close() }
+func (r *rtspReader) received() uint64    { return r.bytes.Load() }
+func (r *rtspReader) lostPackets() uint64 { return r.lost.Load() }
+func (r *rtspReader) close()              { r.closed.Store(true); r.c.Close() }
 
 // rtmpReader plays over RTMP (gortmplib client) and reads messages without decoding
 // the media in them (the message layer answers acknowledgements and pings).

@@ -393,19 +393,30 @@ func (srv *server) cpuProfile(ctx context.Context, file string) (func() error, e
 	}, nil
 }
 
+// goroutineDump writes the server's goroutine stacks, grouped (pprofserve only): where
+// a stalled server waits.
+func (srv *server) goroutineDump(ctx context.Context, file string) error {
+	return srv.fetch(ctx, "/debug/pprof/goroutine?debug=1", file)
+}
+
 // heapProfile writes the server's heap profile (after a GC) to file (pprofserve only).
 func (srv *server) heapProfile(ctx context.Context, file string) error {
+	return srv.fetch(ctx, "/debug/pprof/heap?gc=1", file)
+}
+
+// fetch GETs a pprof endpoint into file (pprofserve only).
+func (srv *server) fetch(ctx context.Context, path, file string) error {
 	if srv.pprofAddr == "" {
 		return nil
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+srv.pprofAddr+"/debug/pprof/heap?gc=1", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+srv.pprofAddr+path, nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("heap profile: %s", res.Status)
+		return fmt.Errorf("%s: %s", path, res.Status)
 	}
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
