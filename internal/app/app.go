@@ -53,6 +53,14 @@ type Store interface {
 	Snapshots(ctx context.Context, q domain.SnapshotQuery) ([]domain.Snapshot, int, error)
 	Snapshot(ctx context.Context, pictureID string) (domain.Snapshot, error)
 	DeleteSnapshot(ctx context.Context, id int64) error
+
+	// Service plans and orders, 4.6.1 (internal/store/services.go).
+	ApplyServiceChanges(ctx context.Context, appID string, changes []domain.ServiceChange, admit func(i int, o domain.ServiceOrder) error) error
+	DeviceServices(ctx context.Context, deviceID int64, target string) ([]domain.DeviceService, error)
+	DeviceService(ctx context.Context, deviceID int64, target string, typ int) (domain.DeviceService, bool, error)
+	RecordingPlans(ctx context.Context) ([]domain.RecordingPlan, error)
+	ServiceOrders(ctx context.Context, appID string) ([]domain.ServiceOrder, error)
+	UpdateServiceOrder(ctx context.Context, appID string, typ int, fn func(o *domain.ServiceOrder) error) (domain.ServiceOrder, error)
 }
 
 // Platform is what this vionet node tells tenants and devices about itself.
@@ -81,6 +89,8 @@ type App struct {
 	thumbs   thumbCache
 
 	registrations *registrationWriter
+
+	onServices func() // called after a committed change to services (OnServicesChanged)
 }
 
 // Options configures New.
