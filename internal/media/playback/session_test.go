@@ -1,0 +1,185 @@
+package playback
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/vionet/vionet/internal/media/hub"
+)
+
+// received is one unit as a hub reader saw it.
+type received struct {
+	hub.Unit
+	at time.Time
+}
+
+// readAll reads path until the publisher goes away.
+func readAll(t *testing.T, ctx context.Context, h *hub.Hub, path string) ([]hub.Track, []received) {
+	t.Helper()
+	r, err := h.Read(ctx, path, hub.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []received
+	for {
+		u, err := r.Next(ctx)
+		if errors.Is(err, hub.ErrClosed) {
+			return r.Tracks(), out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, received{u, time.Now()})
+	}
+}
+
+// videoOf keeps the video units.
+func videoOf(units []received, id int) []received {
+	var v []received
+	for _, u := range units {
+		if u.Track == id {
+			v = append(v, u)
+		}
+	}
+	return v
+}
+
+// checkContinuous fails unless DTS increase by at most maxStep per unit.
+func checkContinuous(t *testing.T, v []received, maxStep time.Duration) {
+	t.Helper()
+	for i := 1; i < len(v); i++ {
+		d := v[i].DTS - v[i-1].DTS
+		if d <= 0 || d > maxStep {
+			t.Fatalf("unit %d: DTS %v after %v (step %v, max %v)", i, v[i].DTS, v[i-1].DTS, d, maxStep)
+		}
+	}
+}
+
+func within(got, want, tol time.Duration) bool {
+	return got >= want-tol && got <= want+tol
+}
+
+func TestPublishRealTime(t *testing.T) {
+	t.Parallel()
+	for _, codec := range []hub.Codec{hub.H264, hub.H265} {
+		t.Run(codec.String(), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			file := makeSegmentFile(t, t.TempDir(), codec, codec == hub.H264)
+			segs := segmentsOf(file, 2, t0, 0)
+			h := hub.New(hub.Options{})
+			start := time.Now()
+			s, err := Publish(ctx, Options{Hub: h, Path: "rec/1", Segments: segs, From: t0.Add(300 * time.Millisecond), To: t0.Add(4 * time.Second)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := s.Position(); !got.Equal(t0) {
+				t.Errorf("started at %v, want the keyframe at %v", got, t0)
+			}
+			tracks, units := readAll(t, ctx, h, "rec/1")
+			elapsed := time.Since(start)
+			<-s.Done()
+			if err := s.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if tracks[0].Codec != codec || tracks[0].Width != 320 || tracks[0].Height != 240 || len(tracks[0].Config) == 0 {
+				t.Fatalf("video track %+v", tracks[0])
+			}
+			if wantAudio := codec == hub.H264; (len(tracks) == 2) != wantAudio {
+				t.Fatalf("tracks %+v, audio expected: %v", tracks, wantAudio)
+			}
+			v := videoOf(units, tracks[0].ID)
+			if !v[0].Keyframe {
+				t.Fatal("first unit is not a keyframe")
+			}
+			if len(v) != 100 {
+				t.Errorf("%d video units, want 100 (4 s at 25 fps)", len(v))
+			}
+			// 40 ms per frame; at the segment boundary up to one AAC frame
+			// more, as the next segment starts where the longer track ended.
+			checkContinuous(t, v, 62*time.Millisecond)
+			if last := v[len(v)-1].DTS; !within(last, 3960*time.Millisecond, 30*time.Millisecond) {
+				t.Errorf("last DTS %v, want 3.96 s", last)
+			}
+			// Real time: 4 s of content in about 4 s, each unit about when
+			// its timestamp says.
+			if !within(elapsed, 4*time.Second, 500*time.Millisecond) {
+				t.Errorf("4 s of content took %v", elapsed)
+			}
+			for _, u := range v {
+				if lag := u.at.Sub(v[0].at) - (u.DTS - v[0].DTS); lag < -20*time.Millisecond || lag > 300*time.Millisecond {
+					t.Fatalf("unit at DTS %v arrived %v off its time", u.DTS, lag)
+				}
+			}
+			if len(tracks) == 2 {
+				a := videoOf(units, tracks[1].ID)
+				if len(a) < 180 { // 48 kHz AAC: 46.9 frames/s
+					t.Errorf("%d audio units in 4 s", len(a))
+				}
+			}
+		})
+	}
+}
+
+func TestPublishSpeeds(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		speed     float64
+		segments  int
+		wantUnits int           // video units
+		wantReal  time.Duration // wall time to play it
+		maxStep   time.Duration // DTS step between video units
+		keyOnly   bool
+	}{
+		{"8x", 8, 2, 4, 500 * time.Millisecond, 130 * time.Millisecond, true},
+		{"32x", 32, 4, 8, 250 * time.Millisecond, 40 * time.Millisecond, true},
+		{"2x", 2, 2, 100, 2 * time.Second, 31 * time.Millisecond, false},
+		{"half", 0.5, 1, 50, 4 * time.Second, 85 * time.Millisecond, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			file := makeSegmentFile(t, t.TempDir(), hub.H264, true)
+			segs := segmentsOf(file, c.segments, t0, 0)
+			h := hub.New(hub.Options{})
+			start := time.Now()
+			s, err := Publish(ctx, Options{Hub: h, Path: "rec/x", Segments: segs, From: t0, To: segs[len(segs)-1].End, Speed: c.speed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			tracks, units := readAll(t, ctx, h, "rec/x")
+			elapsed := time.Since(start)
+			if len(tracks) != 1 {
+				t.Errorf("audio published at %vx: %+v", c.speed, tracks)
+			}
+			if len(units) != c.wantUnits {
+				t.Errorf("%d units, want %d", len(units), c.wantUnits)
+			}
+			for _, u := range units {
+				if u.Track != tracks[0].ID {
+					t.Fatalf("audio unit at %vx", c.speed)
+				}
+				if c.keyOnly && !u.Keyframe {
+					t.Fatalf("non-keyframe at %vx", c.speed)
+				}
+			}
+			checkContinuous(t, units, c.maxStep)
+			content := time.Duration(c.segments) * segmentDuration
+			if want := time.Duration(float64(content) / c.speed); !within(units[len(units)-1].DTS, want, c.maxStep+10*time.Millisecond) {
+				t.Errorf("last DTS %v, want about %v", units[len(units)-1].DTS, want)
+			}
+			if !within(elapsed, c.wantReal, c.wantReal/5+150*time.Millisecond) {
+				t.Errorf("%v of content at %vx took %v, want about %v", content, c.speed, elapsed, c.wantReal)
+			}
+		})
+	}
+}
