@@ -93,6 +93,10 @@ type Recorder struct {
 	done   chan struct{}
 	c      counters
 	w      writer // owned by the run goroutine
+	// lastEnd is the end of the last segment closed: segments of one
+	// recorder never overlap in wall-clock time, even when a publisher
+	// comes back with a burst or a clock that runs ahead.
+	lastEnd time.Time
 }
 
 // Start validates opts, creates opts.Dir and starts recording opts.Path in
@@ -187,6 +191,7 @@ func (r *Recorder) fail(err error) {
 // closed reports a finished segment.
 func (r *Recorder) closed(seg Segment) {
 	r.c.segments.Add(1)
+	r.lastEnd = seg.End
 	r.log.Debug("segment closed", "file", seg.Path, "start", seg.Start, "duration", seg.Duration(), "size", seg.Size)
 	if r.opts.OnSegment != nil {
 		r.opts.OnSegment(seg)

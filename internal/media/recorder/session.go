@@ -227,6 +227,9 @@ func (s *session) open(u *hub.Unit) bool {
 		}
 		s.cont = false
 	}
+	if start.Before(s.r.lastEnd) {
+		start = s.r.lastEnd
+	}
 	// Timestamp steps are compared within a segment only.
 	s.haveVideo, s.videoDelta, s.haveAudio, s.audioDelta = false, 0, false, 0
 	if err := s.w.open(&s.p, ps, start, u.DTS); err != nil {

@@ -88,7 +88,9 @@ func (w *writer) open(p *plan, params h26x.ParamSets, start time.Time, zero time
 	if err := (&fmp4.Init{Tracks: tracks}).Marshal(&w.out); err != nil {
 		return fmt.Errorf("recorder: init: %w", err)
 	}
-	start = time.UnixMilli(start.UnixMilli())
+	// Rounded up to the millisecond: a segment that follows on from another
+	// never starts before it ended.
+	start = time.UnixMilli(start.Add(time.Millisecond - 1).UnixMilli())
 	var f *os.File
 	for range 1000 {
 		name := filepath.Join(w.dir, fileName(start, partExt))
@@ -229,7 +231,7 @@ func (w *writer) flush(next time.Duration, known bool) error {
 	n, err := w.f.Write(w.out.Bytes())
 	if err != nil {
 		if n > 0 {
-			w.f.Truncate(w.size) //nolint:errcheck // best effort; Recover cuts it too
+			w.f.Truncate(w.size)           //nolint:errcheck // best effort; Recover cuts it too
 			w.f.Seek(w.size, io.SeekStart) //nolint:errcheck
 		}
 		return fmt.Errorf("recorder: write fragment: %w", err)

@@ -1,0 +1,184 @@
+package recorder
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vionet/vionet/internal/media/hub"
+	"github.com/vionet/vionet/internal/media/mediatest"
+)
+
+// shifted returns copies of units with timestamps moved by d.
+func shifted(units []hub.Unit, d time.Duration) []hub.Unit {
+	out := make([]hub.Unit, len(units))
+	for i, u := range units {
+		u.PTS += d
+		u.DTS += d
+		out[i] = u
+	}
+	return out
+}
+
+// checkContinuous fails if the units of a segment are not one unbroken
+// stream: first a keyframe, then one frame every 1/FPS.
+func checkContinuous(t *testing.T, path string, units []hub.Unit) {
+	t.Helper()
+	if len(units) == 0 || !units[0].Keyframe {
+		t.Fatalf("%s does not start on a keyframe", path)
+	}
+	for i := 1; i < len(units); i++ {
+		if d := units[i].DTS - units[i-1].DTS; d != time.Second/mediatest.FPS {
+			t.Fatalf("%s: unit %d steps %v", path, i, d)
+		}
+	}
+}
+
+// TestPublisherGoneAndBack: a publisher that leaves and comes back gives
+// two segments with a gap between them; the recorder waits for it.
+func TestPublisherGoneAndBack(t *testing.T) {
+	t.Parallel()
+	sample := mediatest.Load(hub.H264)
+	h := hub.New(hub.Options{})
+	col := newSegments()
+	rec := startRecorder(t, h, t.TempDir(), col, func(o *Options) { o.MaxSegment = 10 * time.Second })
+	for range 2 {
+		pub, err := h.Publish(testPath, []hub.Track{sample.Track})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitReaders(t, h, 1)
+		mediatest.Feed(context.Background(), pub, sample, 1)
+		pub.Close()
+		col.wait(t, 1, 5*time.Second)
+		time.Sleep(500 * time.Millisecond)
+	}
+	segs := col.list()
+	if len(segs) != 2 {
+		t.Fatalf("%d segments: %+v", len(segs), segs)
+	}
+	for _, seg := range segs {
+		if seg.Duration() != 2*time.Second {
+			t.Errorf("%s lasts %v", seg.Path, seg.Duration())
+		}
+		_, units := readAll(t, seg.Path)
+		compareUnits(t, sample.Units, units, videoTrackID)
+	}
+	if gap := segs[1].Start.Sub(segs[0].End); gap < 400*time.Millisecond {
+		t.Errorf("gap between the sessions is %v", gap)
+	}
+	st := rec.Stats()
+	if st.Sessions != 2 || st.Segments != 2 || st.Gaps != 2 || st.Recording || st.Units != uint64(2*len(sample.Units)) {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestTimestampJumps: a DTS jump forward beyond 2 s, or any step back,
+// ends the segment; the next starts at the next keyframe. No file ever
+// holds the discontinuity.
+func TestTimestampJumps(t *testing.T) {
+	t.Parallel()
+	sample := mediatest.Load(hub.H264)
+	h := hub.New(hub.Options{})
+	pub, err := h.Publish(testPath, []hub.Track{sample.Track})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := newSegments()
+	rec := startRecorder(t, h, t.TempDir(), col, func(o *Options) { o.MaxSegment = 10 * time.Second })
+	waitReaders(t, h, 1)
+	var parts [][]hub.Unit
+	parts = append(parts, shifted(sample.Units, 0))
+	parts = append(parts, shifted(sample.Units, 7*time.Second)) // jump forward
+	parts = append(parts, shifted(sample.Units, time.Second))   // jump back
+	// Second part starts mid-GOP: its first GOP is not recordable.
+	parts[1] = parts[1][10:]
+	for _, p := range parts {
+		for _, u := range p {
+			pub.Write(u)
+		}
+	}
+	pub.Close()
+	col.wait(t, 3, 5*time.Second)
+	segs := col.list()
+	if len(segs) != 3 {
+		t.Fatalf("%d segments: %+v", len(segs), segs)
+	}
+	want := []time.Duration{2 * time.Second, time.Second, 2 * time.Second}
+	for i, seg := range segs {
+		_, units := readAll(t, seg.Path)
+		checkContinuous(t, seg.Path, units)
+		if seg.Duration() != want[i] {
+			t.Errorf("segment %d lasts %v, want %v", i, seg.Duration(), want[i])
+		}
+		ffdecode(t, seg.Path)
+		if i > 0 && seg.Start.Before(segs[i-1].End) {
+			t.Errorf("segment %d starts before the previous one ended", i)
+		}
+	}
+	if st := rec.Stats(); st.Gaps != 3 || st.Skipped != 15 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestHubDrop: a recorder that falls behind loses units in the hub; the
+// segment ends where the units went missing and the next one starts on the
+// keyframe the hub resumed on.
+func TestHubDrop(t *testing.T) {
+	t.Parallel()
+	sample := mediatest.Load(hub.H264)
+	units := append(shifted(sample.Units, 0), shifted(sample.Units, 2*time.Second)...)
+	h := hub.New(hub.Options{})
+	pub, err := h.Publish(testPath, []hub.Track{sample.Track})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := newSegments()
+	release := make(chan struct{})
+	first := true
+	rec := startRecorder(t, h, t.TempDir(), col, func(o *Options) {
+		o.QueueSize = 16
+		o.OnSegment = func(s Segment) {
+			if first {
+				first = false
+				<-release // the recorder stalls: its queue fills up
+			}
+			col.onSegment(s)
+		}
+	})
+	waitReaders(t, h, 1)
+	for _, u := range units[:26] { // keyframe at 1 s cuts the first segment
+		pub.Write(u)
+		time.Sleep(time.Millisecond)
+	}
+	waitFor(t, "the first cut", func() bool { return rec.Stats().Fragments == 1 })
+	for _, u := range units[26:50] { // 16 are queued, 8 dropped
+		pub.Write(u)
+	}
+	close(release)
+	col.wait(t, 1, 5*time.Second)
+	time.Sleep(200 * time.Millisecond) // the recorder drains its queue
+	for _, u := range units[50:] { // the hub resumes on the keyframe at 2 s
+		pub.Write(u)
+		time.Sleep(time.Millisecond)
+	}
+	pub.Close()
+	col.wait(t, 3, 5*time.Second)
+	rec.Close()
+	segs := col.list()
+	if len(segs) != 4 {
+		t.Fatalf("%d segments: %+v", len(segs), segs)
+	}
+	want := []int{25, 17, 25, 25} // cut at 1 s, drop at 1.68 s, cut at 3 s
+	for i, seg := range segs {
+		_, us := readAll(t, seg.Path)
+		checkContinuous(t, seg.Path, us)
+		if len(us) != want[i] {
+			t.Errorf("segment %d has %d units, want %d", i, len(us), want[i])
+		}
+		ffdecode(t, seg.Path)
+	}
+	if st := rec.Stats(); st.Dropped != 8 || st.Gaps != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
