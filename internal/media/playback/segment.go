@@ -14,7 +14,8 @@ import (
 
 // Segment is one recorded file: a self-contained fragmented MP4 (init, then
 // fragments that each start on a video keyframe). Start is the wall-clock
-// time of its first video frame, End the time its data ends (zero when
+// time of its first sample (the earliest decoding time in the file: media
+// time 0 in the recorder's files), End the time its data ends (zero when
 // unknown, e.g. while the file is still being written). Both come from the
 // recording index, not from the file: fragmented MP4 carries no wall clock.
 type Segment struct {

@@ -373,22 +373,44 @@ func (s *Session) wait(ctx context.Context, due time.Time) (*command, error) {
 	}
 }
 
-// handle applies a command and reports whether it was a seek.
+// handle applies a command and reports whether it repositioned the
+// timeline (the unit being scheduled is then dropped).
 func (s *Session) handle(c *command) bool {
 	if c.seek != nil {
-		c.reply <- s.seek(*c.seek)
-		return true
+		err := s.seek(*c.seek)
+		c.reply <- err
+		return err == nil
 	}
 	old := s.speed
 	s.speed = c.speed
 	// Re-anchor at the last unit written so the new rate applies from there
 	// on with no jump in timestamps or pacing.
 	s.anchor = s.last
-	if old > KeyframesOnlyAbove && c.speed <= KeyframesOnlyAbove {
-		s.needKey = true // the frames after the last keyframe were never sent
-	}
 	s.log.Info("playback: speed", "speed", c.speed)
 	c.reply <- nil
+	if old > KeyframesOnlyAbove && c.speed <= KeyframesOnlyAbove {
+		// The frames after the last keyframe were never sent: go back and
+		// play them, so the stream goes on from the picture players have.
+		return s.resumeAfterKeyframe()
+	}
+	return false
+}
+
+// resumeAfterKeyframe repositions the timeline just after the last keyframe
+// written, with content times unchanged. If that fails, playback goes on
+// from the next keyframe instead.
+func (s *Session) resumeAfterKeyframe() bool {
+	tl := newTimeline(s.opts.Segments, s.log, false)
+	tl.video, tl.audio = s.tl.video, s.tl.audio
+	if err := tl.seek(s.Position(), s.last.content); err == nil {
+		if _, err := tl.next(); err == nil { // the keyframe itself, already sent
+			s.tl.Close()
+			s.tl = tl
+			return true
+		}
+	}
+	tl.Close()
+	s.needKey = true
 	return false
 }
 

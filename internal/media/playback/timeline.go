@@ -15,9 +15,8 @@ var ErrNoData = errors.New("playback: no recorded data at that time")
 // timeline walks the samples of a list of segments in decoding order and
 // maps each to two clocks:
 //
-//   - wall-clock time: Segment.Start is the presentation time of the
-//     segment's first video frame, later samples follow the file's
-//     timestamps;
+//   - wall-clock time: Segment.Start is the time of the segment's first
+//     sample, later samples follow the file's timestamps;
 //   - content time: a continuous clock that starts at the position given to
 //     seek and in which the gaps between segments are cut out. Each segment
 //     is placed right where the previous one's samples ended, so a reader of
@@ -37,8 +36,7 @@ type timeline struct {
 
 	idx    int           // index of the open segment
 	f      *segmentFile  // nil when not started or past the end
-	base   time.Duration // file media time presented at segs[idx].Start
-	first  time.Duration // earliest decoding time of the segment, relative to base
+	base   time.Duration // file media time at segs[idx].Start
 	offset time.Duration // content time of segs[idx].Start
 	frag   []sampleRef
 	pos    int
@@ -106,18 +104,13 @@ func (t *timeline) open(i int) (bool, error) {
 		t.config = f.video.config
 	}
 	t.idx, t.f, t.frag, t.pos = i, f, frag, 0
-	t.base, t.first = -1, 0
-	for _, r := range frag { // the first video frame in presentation order
-		if r.track == f.video {
-			if p := r.track.toDuration(r.dts + r.ptsOff); t.base < 0 || p < t.base {
-				t.base = p
-			}
-		}
+	// Segment.Start is the wall-clock time of the earliest decoding time in
+	// the file (media time 0 in the recorder's files, whatever the tfdt of
+	// other writers' files start at).
+	t.base = frag[0].track.toDuration(frag[0].dts)
+	for _, r := range frag {
+		t.base = min(t.base, r.track.toDuration(r.dts))
 	}
-	if t.base < 0 {
-		t.base = frag[0].track.toDuration(frag[0].dts)
-	}
-	t.first = frag[0].track.toDuration(frag[0].dts) - t.base
 	return true, nil
 }
 
@@ -249,7 +242,7 @@ func (t *timeline) advance() error {
 			return io.EOF
 		}
 		if ok {
-			t.offset = t.end - t.first
+			t.offset = t.end
 			return nil
 		}
 	}
