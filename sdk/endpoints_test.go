@@ -64,6 +64,22 @@ func TestEndpointRequests(t *testing.T) {
 		{"Unsubscribe", func(c *Client) error {
 			return c.Unsubscribe(ctx, MsgRecordIntegrity)
 		}, "POST", "/cmiot/v2/api/msg/unsubscribe", `{"type":14}`},
+		{"SetDeviceService", func(c *Client) error {
+			return c.SetDeviceService(ctx, ServiceRequest{DeviceSn: "d1", OprType: OprOpen, ServiceInfos: ServiceInfoList{
+				{ServCodeType, ServiceFullDayRecording}, {ServCodeCloudDays, "3"}, {ServCodeBitrate, "4"}}})
+		}, "PUT", "/cmiot/v2/api/record/plan",
+			`{"deviceSn":"d1","oprType":"01","serviceInfos":[{"servCode":"10002010004","servValue":"1"},{"servCode":"10002010001","servValue":"3"},{"servCode":"10002010006","servValue":"4"}]}`},
+		{"GetDeviceServices", func(c *Client) error {
+			_, err := c.GetDeviceServices(ctx, ServiceTarget{DeviceSn: "d1", ChannelID: Int(1)})
+			return err
+		}, "GET", "/cmiot/v2/api/device/service", `{"deviceSn":"d1","channelId":1}`},
+		{"SetDeviceServices", func(c *Client) error {
+			return c.SetDeviceServices(ctx, []ServiceOperation{{DeviceSn: "d1", OprType: OprClose}})
+		}, "PUT", "/cmiot/v2/api/record/plan/batch", `{"oprList":[{"deviceSn":"d1","oprType":"02"}]}`},
+		{"GetServiceOrders", func(c *Client) error {
+			_, err := c.GetServiceOrders(ctx)
+			return err
+		}, "GET", "/cmiot/v2/api/order/service", ``},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, got := fakeServer(t, 200, okEmpty)

@@ -36,6 +36,10 @@ Usage:
   vionet tenant rotate-secret APPID [--secret S] [settings]
   vionet media url --path P [--publish] [--ttl 1h] [settings]
                                           sign operator URLs of a stream path (pulls, RTMP pushes)
+  vionet order grant --appid A --type T --count N [settings]
+                                          add N cameras (negative: remove) to a tenant's order of
+                                          service type T (1 recording, 3 pictures, 4 live licence)
+  vionet order list [--appid A] [settings]
   vionet settings                          list every setting with its default
   vionet version
 
@@ -62,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return tenant(args[1:], stdout)
 	case "media":
 		return mediaCmd(args[1:], stdout)
+	case "order":
+		return orderCmd(args[1:], stdout)
 	case "settings":
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "SETTING\tDEFAULT\tMEANING")

@@ -85,6 +85,7 @@ func (s *Server) routes() map[string]handlerFunc {
 	s.ptzRoutes(m)
 	s.recordRoutes(m)
 	s.mediaRoutes(m)
+	s.serviceRoutes(m)
 	return m
 }
 
