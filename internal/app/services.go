@@ -117,6 +117,9 @@ func (a *App) serviceChange(ctx context.Context, appID string, in ServiceInput, 
 		return c, prefixed(err, prefix)
 	}
 	c.Service.AppID, c.Service.DeviceID, c.Service.DeviceSn, c.Service.Target = appID, d.ID, d.DeviceSn, target
+	if d.Type != domain.DeviceNVR && len(d.Channels) == 1 && target == d.Channels[0].ChannelSn {
+		c.Alias = d.DeviceSn // services opened before the IPC reported its lens as a channel
+	}
 	return c, nil
 }
 

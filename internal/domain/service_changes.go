@@ -10,6 +10,10 @@ type ServiceChange struct {
 	Open    bool
 	Service DeviceService
 	Close   []int
+	// Alias is a former code of the same camera whose services move to Service.Target
+	// first: the device's own code, for an IPC that reported its lens as a channel after
+	// services were opened on it.
+	Alias string
 }
 
 // ServiceAttrs lists a service's attributes the way 4.6.1.2 shows them: the service type

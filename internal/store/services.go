@@ -31,6 +31,15 @@ func (s *Store) ApplyServiceChanges(ctx context.Context, appID string, changes [
 			return err
 		}
 		now := s.now().UnixMilli()
+		for _, c := range changes {
+			if c.Alias != "" && c.Alias != c.Service.Target {
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE device_services SET target = ?,
+					channel_id = (SELECT id FROM channels WHERE device_id = ? AND channel_sn = ?) WHERE device_id = ? AND target = ?`),
+					c.Service.Target, c.Service.DeviceID, c.Service.Target, c.Service.DeviceID, c.Alias); err != nil {
+					return fmt.Errorf("store: adopt services: %w", err)
+				}
+			}
+		}
 		for i, c := range changes {
 			sv := c.Service
 			if !c.Open {
@@ -132,8 +141,15 @@ func (s *Store) closeServices(ctx context.Context, tx *sql.Tx, deviceID int64, t
 	return nil
 }
 
-const serviceCols = `s.appid, s.device_id, d.device_sn, s.target, s.type, s.package_type, s.days, s.frame_interval,
-	s.bitrate_cap, s.opened_at, s.closed_at`
+// serviceTarget is the code of a service's camera now: an IPC (any device but an NVR) that
+// had services opened on its own code and reported its lens as its only channel since is
+// that channel (ApplyServiceChanges moves such rows on the next change, given the alias).
+const serviceTarget = `COALESCE(CASE WHEN s.target = d.device_sn AND d.device_type <> 2
+	AND (SELECT COUNT(*) FROM channels c WHERE c.device_id = s.device_id) = 1
+	THEN (SELECT c.channel_sn FROM channels c WHERE c.device_id = s.device_id) END, s.target)`
+
+const serviceCols = `s.appid, s.device_id, d.device_sn, ` + serviceTarget + `, s.type, s.package_type, s.days,
+	s.frame_interval, s.bitrate_cap, s.opened_at, s.closed_at`
 
 func scanService(row interface{ Scan(...any) error }) (domain.DeviceService, bool, error) {
 	var (
@@ -151,7 +167,7 @@ func scanService(row interface{ Scan(...any) error }) (domain.DeviceService, boo
 // DeviceServices lists the services open on one camera, by type.
 func (s *Store) DeviceServices(ctx context.Context, deviceID int64, target string) ([]domain.DeviceService, error) {
 	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+serviceCols+` FROM device_services s JOIN devices d ON d.id = s.device_id
-		WHERE s.device_id = ? AND s.target = ? AND s.closed_at = 0 ORDER BY s.type`), deviceID, target)
+		WHERE s.device_id = ? AND `+serviceTarget+` = ? AND s.closed_at = 0 ORDER BY s.type`), deviceID, target)
 	if err != nil {
 		return nil, fmt.Errorf("store: device services: %w", err)
 	}
@@ -172,7 +188,8 @@ func (s *Store) DeviceServices(ctx context.Context, deviceID int64, target strin
 // (or the camera was deleted since).
 func (s *Store) DeviceService(ctx context.Context, deviceID int64, target string, typ int) (domain.DeviceService, bool, error) {
 	sv, open, err := scanService(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+serviceCols+` FROM device_services s
-		JOIN devices d ON d.id = s.device_id WHERE s.device_id = ? AND s.target = ? AND s.type = ?`), deviceID, target, typ))
+		JOIN devices d ON d.id = s.device_id WHERE s.device_id = ? AND `+serviceTarget+` = ? AND s.type = ?
+		ORDER BY s.closed_at LIMIT 1`), deviceID, target, typ))
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.DeviceService{}, false, domain.ErrNotFound
 	}
@@ -185,7 +202,7 @@ func (s *Store) DeviceService(ctx context.Context, deviceID int64, target string
 // RecordingPlans lists every camera, of every tenant, with a full-day cloud recording
 // service open, by device and camera.
 func (s *Store) RecordingPlans(ctx context.Context) ([]domain.RecordingPlan, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT s.appid, s.device_id, d.device_sn, s.target, s.days, s.bitrate_cap
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT s.appid, s.device_id, d.device_sn, `+serviceTarget+`, s.days, s.bitrate_cap
 		FROM device_services s JOIN devices d ON d.id = s.device_id
 		WHERE s.type = ? AND s.closed_at = 0 ORDER BY s.device_id, s.target`), domain.ServiceTypeFullDayRecording)
 	if err != nil {

@@ -284,3 +284,61 @@ func TestServiceOrderRace(t *testing.T) {
 		})
 	}
 }
+
+// Services opened on an IPC's own code follow it when it reports its lens as its only
+// channel: reads name the channel at once, and the next change moves the rows without
+// using the order again.
+func TestServicesFollowIPCLens(t *testing.T) {
+	for engine, st := range testStores(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			if err := st.AddTenant(ctx, domain.Tenant{AppID: "t1", SecretKey: "s"}); err != nil {
+				t.Fatal(err)
+			}
+			grant(t, st, "t1", 1, 1)
+			ipc := svcDevice(t, st, "t1", "34020000001320000001")
+			var log admitLog
+			if err := st.ApplyServiceChanges(ctx, "t1", []domain.ServiceChange{openChange(ipc, ipc.DeviceSn, 1, 3)}, log.admit); err != nil {
+				t.Fatal(err)
+			}
+			lens := []domain.Channel{{ChannelSn: "34020000001310000009", Name: "lens"}}
+			if err := st.AddChannels(ctx, ipc.ID, lens); err != nil {
+				t.Fatal(err)
+			}
+			plans, err := st.RecordingPlans(ctx)
+			if err != nil || len(plans) != 1 || plans[0].Target != lens[0].ChannelSn {
+				t.Fatalf("plans %+v %v", plans, err)
+			}
+			if list, err := st.DeviceServices(ctx, ipc.ID, lens[0].ChannelSn); err != nil || len(list) != 1 || list[0].Target != lens[0].ChannelSn {
+				t.Fatalf("services %+v %v", list, err)
+			}
+			if _, open, err := st.DeviceService(ctx, ipc.ID, lens[0].ChannelSn, 1); err != nil || !open {
+				t.Fatalf("service: open=%v %v", open, err)
+			}
+			// Re-opening through the channel is an update (the order is full).
+			c := openChange(ipc, lens[0].ChannelSn, 1, 9)
+			c.Alias = ipc.DeviceSn
+			log.seen = nil
+			if err := st.ApplyServiceChanges(ctx, "t1", []domain.ServiceChange{c}, log.admit); err != nil || len(log.seen) != 0 {
+				t.Fatalf("re-open: %v, admit %+v", err, log.seen)
+			}
+			var targets []string
+			rows, err := st.db.QueryContext(ctx, `SELECT target FROM device_services`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var s string
+				_ = rows.Scan(&s)
+				targets = append(targets, s)
+			}
+			rows.Close()
+			if !reflect.DeepEqual(targets, []string{lens[0].ChannelSn}) {
+				t.Fatalf("rows %v", targets)
+			}
+			if orders, _ := st.ServiceOrders(ctx, "t1"); orders[0].Used != 1 {
+				t.Fatalf("orders %+v", orders)
+			}
+		})
+	}
+}
