@@ -99,6 +99,15 @@ func ffprobe(t testing.TB, path string) probe {
 	return p
 }
 
+// ffmpegRun runs ffmpeg with args and fails on error.
+func ffmpegRun(t testing.TB, ctx context.Context, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, "ffmpeg", append([]string{"-v", "error", "-y"}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", args, err, out)
+	}
+}
+
 // decodeClean decodes the whole file with ffmpeg and fails on any error.
 func decodeClean(t testing.TB, ctx context.Context, path string) {
 	t.Helper()
