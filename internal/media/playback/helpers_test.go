@@ -118,3 +118,22 @@ func decodeClean(t testing.TB, ctx context.Context, path string) {
 		t.Fatalf("ffmpeg decode of %s: %v: %s", path, err, stderr.String())
 	}
 }
+
+// makeTestsrcSegment encodes 2 s of ffmpeg's testsrc at the given size
+// (keyframe every second) as a segment: a stream with other parameter sets
+// than the mediatest samples.
+func makeTestsrcSegment(t testing.TB, dir string, codec hub.Codec, size string) string {
+	t.Helper()
+	needFFmpeg(t)
+	enc, tag := "libx264", "avc1"
+	if codec == hub.H265 {
+		enc, tag = "libx265", "hvc1"
+	}
+	out := filepath.Join(dir, "testsrc-"+size+"-"+codec.String()+".mp4")
+	if b, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s="+size+":r=25", "-t", "2",
+		"-c:v", enc, "-g", "25", "-bf", "0", "-x265-params", "log-level=error", "-tag:v", tag, "-video_track_timescale", "90000",
+		"-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", out).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, b)
+	}
+	return out
+}

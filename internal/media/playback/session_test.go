@@ -36,8 +36,8 @@ func readAll(t *testing.T, ctx context.Context, h *hub.Hub, path string) ([]hub.
 	}
 }
 
-// videoOf keeps the video units.
-func videoOf(units []received, id int) []received {
+// unitsOf keeps the units of one track.
+func unitsOf(units []received, id int) []received {
 	var v []received
 	for _, u := range units {
 		if u.Track == id {
@@ -93,7 +93,7 @@ func TestPublishRealTime(t *testing.T) {
 			if wantAudio := codec == hub.H264; (len(tracks) == 2) != wantAudio {
 				t.Fatalf("tracks %+v, audio expected: %v", tracks, wantAudio)
 			}
-			v := videoOf(units, tracks[0].ID)
+			v := unitsOf(units, tracks[0].ID)
 			if !v[0].Keyframe {
 				t.Fatal("first unit is not a keyframe")
 			}
@@ -117,7 +117,10 @@ func TestPublishRealTime(t *testing.T) {
 				}
 			}
 			if len(tracks) == 2 {
-				a := videoOf(units, tracks[1].ID)
+				if at := tracks[1]; at.Codec != hub.AAC || at.ClockRate != 48000 || len(at.Config) == 0 {
+					t.Errorf("audio track %+v", at)
+				}
+				a := unitsOf(units, tracks[1].ID)
 				if len(a) < 180 { // 48 kHz AAC: 46.9 frames/s
 					t.Errorf("%d audio units in 4 s", len(a))
 				}

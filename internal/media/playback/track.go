@@ -21,6 +21,7 @@ type trackInfo struct {
 	config    []byte // hub.Track.Config form
 	width     int
 	height    int
+	rate      int          // audio sample rate: the hub clock rate of an AAC track
 	mp4       codecs.Codec // for the exported file's sample description
 }
 
@@ -43,7 +44,7 @@ func newTrackInfo(t *fmp4.InitTrack) (*trackInfo, bool) {
 		if err != nil {
 			return nil, false
 		}
-		ti.codec, ti.config = hub.AAC, cfg
+		ti.codec, ti.config, ti.rate = hub.AAC, cfg, c.Config.SampleRate
 		return ti, true
 	default:
 		return nil, false
@@ -57,8 +58,8 @@ func newTrackInfo(t *fmp4.InitTrack) (*trackInfo, bool) {
 
 // hubTrack is the track as published on the hub.
 func (t *trackInfo) hubTrack() hub.Track {
-	rate := int(t.timeScale)
-	if t.codec.IsVideo() {
+	rate := t.rate
+	if t.codec.IsVideo() || rate <= 0 {
 		rate = 90000
 	}
 	return hub.Track{ID: t.id, Codec: t.codec, ClockRate: rate, Width: t.width, Height: t.height, Config: t.config}
