@@ -207,9 +207,9 @@ func summarize(proto string, n int, f *fleet, w, base window, src float64) row {
 	r := row{proto: proto, n: n, readers: len(f.readers), dialFailed: f.dialFailed,
 		serverCPU: w.serverCPU, rssMiB: float64(w.rssKiB) / 1024, clientCPU: w.clientCPU,
 		pusherCPU: w.pusherCPU, pushRate: w.pushRate, lost: w.lost, load: loadAvg(), firstErr: f.firstErr}
-	r.dead, _ = f.dead()
-	if _, err := f.dead(); err != nil && r.firstErr == nil {
-		r.firstErr = err
+	var ended error
+	if r.dead, ended = f.dead(); r.firstErr == nil {
+		r.firstErr = ended
 	}
 	for _, x := range rates {
 		if x >= fullRate*src {
@@ -227,8 +227,8 @@ func summarize(proto string, n int, f *fleet, w, base window, src float64) row {
 }
 
 func (r row) logLine() string {
-	s := fmt.Sprintf("%s N=%d: %d/%d at full rate, min %.2f median %.2f Mbit/s, vionet %.1f%% CPU, %.1f MiB, client %.1f%%, load %s",
-		r.proto, r.n, r.atFull, r.n, r.minRate/1e6, r.medRate/1e6, r.serverCPU, r.rssMiB, r.clientCPU, r.load)
+	s := fmt.Sprintf("%s N=%d: %d/%d at full rate, min %.2f median %.2f Mbit/s (pushed %.2f), vionet %.1f%% CPU, %.1f MiB, client %.1f%%, load %s",
+		r.proto, r.n, r.atFull, r.n, r.minRate/1e6, r.medRate/1e6, r.pushRate/1e6, r.serverCPU, r.rssMiB, r.clientCPU, r.load)
 	if r.dialFailed > 0 || r.dead > 0 {
 		s += fmt.Sprintf(" (%d dials failed, %d readers ended: %v)", r.dialFailed, r.dead, r.firstErr)
 	}

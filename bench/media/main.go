@@ -208,23 +208,23 @@ func prefix(p string, lines []string) []string {
 
 // printTable prints the result table.
 func printTable(rows []row, src fileInfo) {
-	fmt.Printf("%-8s %5s %5s %9s %7s %7s %8s %9s %8s %8s %8s %8s %14s\n",
-		"proto", "N", "full", "at≥95%", "min", "median", "vionet", "CPU%", "RSS", "KiB", "client", "ffmpeg", "load")
-	fmt.Printf("%-8s %5s %5s %9s %7s %7s %8s %9s %8s %8s %8s %8s %14s\n",
-		"", "", "", "", "Mbit/s", "Mbit/s", "CPU%", "/reader", "MiB", "/reader", "CPU%", "CPU%", "(1 5 15 min)")
+	fmt.Printf("%-9s %5s %5s %7s %7s %7s %7s %8s %9s %8s %8s %8s %8s %14s\n",
+		"proto", "N", "full", "at≥95%", "min", "median", "pushed", "vionet", "CPU%", "RSS", "KiB", "client", "ffmpeg", "load")
+	fmt.Printf("%-9s %5s %5s %7s %7s %7s %7s %8s %9s %8s %8s %8s %8s %14s\n",
+		"", "", "", "", "Mbit/s", "Mbit/s", "Mbit/s", "CPU%", "/reader", "MiB", "/reader", "CPU%", "CPU%", "(1 5 15 min)")
 	for _, r := range rows {
 		if r.n == 0 {
-			fmt.Printf("%-8s %5d %5s %9s %7s %7s %8.1f %9s %8.1f %8s %8.1f %8.1f %14s\n",
-				r.proto, 0, "-", "-", "-", "-", r.serverCPU, "-", r.rssMiB, "-", r.clientCPU, r.pusherCPU, r.load)
+			fmt.Printf("%-9s %5d %5s %7s %7s %7s %7.2f %8.1f %9s %8.1f %8s %8.1f %8.1f %14s\n",
+				r.proto, 0, "-", "-", "-", "-", r.pushRate/1e6, r.serverCPU, "-", r.rssMiB, "-", r.clientCPU, r.pusherCPU, r.load)
 			continue
 		}
 		full := "yes"
 		if !r.allFull() {
 			full = "NO"
 		}
-		fmt.Printf("%-8s %5d %5s %9s %7.2f %7.2f %8.1f %9.3f %8.1f %8.0f %8.1f %8.1f %14s\n",
+		fmt.Printf("%-9s %5d %5s %7s %7.2f %7.2f %7.2f %8.1f %9.3f %8.1f %8.0f %8.1f %8.1f %14s\n",
 			r.proto, r.n, full, fmt.Sprintf("%.0f%%", 100*float64(r.atFull)/float64(r.n)), r.minRate/1e6, r.medRate/1e6,
-			r.serverCPU, r.cpuPer, r.rssMiB, r.kibPer, r.clientCPU, r.pusherCPU, r.load)
+			r.pushRate/1e6, r.serverCPU, r.cpuPer, r.rssMiB, r.kibPer, r.clientCPU, r.pusherCPU, r.load)
 		if r.dialFailed > 0 || r.dead > 0 {
 			fmt.Printf("         %d dials failed, %d readers ended: %v\n", r.dialFailed, r.dead, r.firstErr)
 		}
@@ -233,8 +233,9 @@ func printTable(rows []row, src fileInfo) {
 				r.lost, float64(r.lost)/float64(r.n))
 		}
 	}
-	fmt.Printf("(N = readers; source %.2f Mbit/s; rates are per reader over the window, protocol framing included; "+
-		"CPU%%/reader and KiB/reader are over the N=0 baseline of the same server)\n", src.bitrate/1e6)
+	fmt.Printf("(N = readers; source %.2f Mbit/s; min/median: per reader over the window, protocol framing included; "+
+		"pushed: what ffmpeg wrote to vionet in the window (FLV over RTMP); CPU%%/reader and KiB/reader are over the N=0 "+
+		"baseline of the same server; client: this process, the readers)\n", src.bitrate/1e6)
 }
 
 func logf(format string, args ...any) {
