@@ -31,8 +31,9 @@ func (fi fragmentInfo) end() time.Duration {
 // mediacommon and appends its samples to dst as hub units of the given
 // tracks, in DTS order, timestamps relative to the segment start. Video
 // samples are converted to Annex-B; every Data is a fresh slice, so buf may
-// be reused. With decode false only the timing is computed and dst is
-// returned as is.
+// be reused. With decode false only the timing is computed and the samples
+// checked (what Next would decode, it must be able to), and dst is returned
+// as is.
 func decodeFragment(buf []byte, tracks []hub.Track, dst []hub.Unit, decode bool) ([]hub.Unit, fragmentInfo, error) {
 	var parts fmp4.Parts
 	var fi fragmentInfo
@@ -73,6 +74,8 @@ func decodeFragment(buf []byte, tracks []hub.Track, dst []hub.Unit, decode bool)
 					u.Data = slices.Clone(s.Payload)
 				}
 				dst = append(dst, u)
+			} else if t.Codec.IsVideo() && !validAVCC(s.Payload) {
+				return dst, fi, fmt.Errorf("%w: bad NAL lengths in a sample of track %d", ErrCorrupt, t.ID)
 			}
 			dts += int64(s.Duration)
 		}

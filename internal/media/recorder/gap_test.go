@@ -158,7 +158,8 @@ func TestHubDrop(t *testing.T) {
 	close(release)
 	col.wait(t, 1, 5*time.Second)
 	time.Sleep(200 * time.Millisecond) // the recorder drains its queue
-	for _, u := range units[50:] { // the hub resumes on the keyframe at 2 s
+	// The hub resumes on the keyframe at 2 s.
+	for _, u := range units[50:] {
 		pub.Write(u)
 		time.Sleep(time.Millisecond)
 	}

@@ -116,6 +116,23 @@ func appendAVCC(dst, au []byte) []byte {
 	return dst
 }
 
+// validAVCC reports whether sample is a sequence of non-empty
+// length-prefixed NAL units that fills it exactly.
+func validAVCC(sample []byte) bool {
+	for len(sample) > 0 {
+		if len(sample) < 4 {
+			return false
+		}
+		n := binary.BigEndian.Uint32(sample)
+		sample = sample[4:]
+		if n == 0 || uint64(n) > uint64(len(sample)) {
+			return false
+		}
+		sample = sample[n:]
+	}
+	return true
+}
+
 // avccToAnnexB converts a length-prefixed sample back to Annex-B with 4-byte
 // start codes.
 func avccToAnnexB(sample []byte) ([]byte, error) {
