@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/pmp4"
@@ -40,7 +41,7 @@ func ExportMP4(ctx context.Context, w io.Writer, segments []Segment, from, to ti
 	}
 	defer x.close()
 	cw := &countingWriter{w: w}
-	if err := x.pres.Marshal(cw); err != nil {
+	if err := x.pres.Marshal(&editListFixer{w: cw}); err != nil {
 		return Info{}, err
 	}
 	x.info.Size = cw.n
@@ -50,7 +51,7 @@ func ExportMP4(ctx context.Context, w io.Writer, segments []Segment, from, to ti
 // ExportMP4File writes the export to path through a temporary file renamed
 // into place, so path never holds a partial file.
 func ExportMP4File(ctx context.Context, path string, segments []Segment, from, to time.Time) (Info, error) {
-	tmp, err := os.CreateTemp(filepathDir(path), ".export-*.mp4")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".export-*.mp4")
 	if err != nil {
 		return Info{}, err
 	}

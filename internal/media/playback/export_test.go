@@ -2,6 +2,7 @@ package playback
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -80,8 +81,46 @@ func TestExportMP4(t *testing.T) {
 			if video != 1 || (audio == 1) != c.audio {
 				t.Errorf("%d video and %d audio streams, audio expected: %v", video, audio, c.audio)
 			}
+			checkEditLists(t, out)
 			decodeClean(t, ctx, out)
 		})
+	}
+}
+
+// checkEditLists fails unless every one-entry edit list lasts as long as
+// its track (see editListFixer).
+func checkEditLists(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edits int
+	forEachChild(b, 0, func(typ string, moov []byte) {
+		if typ != "moov" {
+			return
+		}
+		forEachChild(moov, 8, func(typ string, trak []byte) {
+			var tkhd uint64
+			forEachChild(trak, 8, func(typ string, box []byte) {
+				switch typ {
+				case "tkhd":
+					tkhd, _ = tkhdDuration(box)
+				case "edts":
+					forEachChild(box, 8, func(_ string, elst []byte) {
+						if len(elst) >= 24 && binary.BigEndian.Uint32(elst[12:16]) == 1 {
+							edits++
+							if d := binary.BigEndian.Uint32(elst[16:20]); uint64(d) != tkhd {
+								t.Errorf("edit of %d ms in a track of %d ms", d, tkhd)
+							}
+						}
+					})
+				}
+			})
+		})
+	})
+	if edits == 0 {
+		t.Error("no edit list")
 	}
 }
 

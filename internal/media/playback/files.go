@@ -3,7 +3,6 @@ package playback
 import (
 	"context"
 	"os"
-	"path/filepath"
 )
 
 // fileCache keeps the segment files an export reads payloads from. The mdat
@@ -83,5 +82,3 @@ func (c *fileCache) close() {
 		c.open[i] = cachedFile{}
 	}
 }
-
-func filepathDir(p string) string { return filepath.Dir(p) }

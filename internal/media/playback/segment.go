@@ -31,13 +31,8 @@ const (
 	maxFragmentSize = 64 << 20 // moof + mdat: one GOP (50 Mbit/s over 10 s)
 )
 
-// Errors returned for unusable segment files.
-var (
-	// ErrBadSegment wraps every reason a segment file cannot be read.
-	ErrBadSegment = errors.New("playback: bad segment file")
-	// errEndOfSegment ends the fragments of a segment (io.EOF for fragments).
-	errEndOfSegment = io.EOF
-)
+// ErrBadSegment wraps every reason a segment file cannot be read.
+var ErrBadSegment = errors.New("playback: bad segment file")
 
 // segmentFile reads one segment: the tracks from its init, then its
 // fragments one by one as sample indexes (offsets and timing, no payload).
@@ -194,7 +189,7 @@ func (s *segmentFile) nextFragment() ([]sampleRef, error) {
 			return nil, err
 		}
 		if moof.off+moof.size > s.size {
-			return nil, errEndOfSegment
+			return nil, io.EOF
 		}
 		if moof.typ != "moof" { // styp, sidx, free, mfra...: not media
 			s.next = moof.off + moof.size
@@ -205,13 +200,13 @@ func (s *segmentFile) nextFragment() ([]sampleRef, error) {
 		}
 		mdat, err := s.readBox(moof.off + moof.size)
 		if err != nil {
-			return nil, errEndOfSegment
+			return nil, io.EOF
 		}
 		if mdat.typ != "mdat" {
 			return nil, fmt.Errorf("%w: %q after moof", ErrBadSegment, mdat.typ)
 		}
 		if mdat.off+mdat.size > s.size {
-			return nil, errEndOfSegment
+			return nil, io.EOF
 		}
 		total := moof.size + mdat.size
 		if total > maxFragmentSize {

@@ -41,7 +41,8 @@ type Options struct {
 	Segments []Segment
 	// From and To bound the wall-clock range to play. Playback starts on the
 	// keyframe at or before From (or on the first one after it when From
-	// falls in a gap) and ends at To or at the end of the data.
+	// falls in a gap) and ends at To or at the end of the data; a zero To
+	// plays to the end of the data.
 	From, To time.Time
 	// Speed is the initial playback rate, MinSpeed to MaxSpeed (0 means 1).
 	Speed  float64
@@ -114,7 +115,7 @@ func Publish(ctx context.Context, opts Options) (*Session, error) {
 	if err := checkSpeed(opts.Speed); err != nil {
 		return nil, err
 	}
-	if !opts.To.After(opts.From) {
+	if !opts.To.IsZero() && !opts.To.After(opts.From) {
 		return nil, fmt.Errorf("playback: empty range %v–%v", opts.From, opts.To)
 	}
 	if len(opts.Segments) == 0 {
@@ -200,7 +201,7 @@ func (s *Session) Position() time.Time {
 // timestamps continue without a jump, so connected players simply go on.
 // It fails with ErrNoData when nothing is recorded from at to To.
 func (s *Session) Seek(at time.Time) error {
-	if !at.Before(s.opts.To) {
+	if !s.opts.To.IsZero() && !at.Before(s.opts.To) {
 		return fmt.Errorf("%w: %v is not before the end %v", ErrNoData, at, s.opts.To)
 	}
 	return s.command(command{seek: &at})
@@ -238,10 +239,11 @@ func (s *Session) run(ctx context.Context) {
 	s.tl.Close()
 	s.timer.Stop()
 	s.err = err
-	if err != nil {
-		s.log.Warn("playback: stopped", "err", err)
-	} else {
-		s.log.Info("playback: ended", "position", s.Position())
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		s.log.Info("playback: ended", "position", s.Position(), "err", err)
+	default:
+		s.log.Warn("playback: stopped", "position", s.Position(), "err", err)
 	}
 	close(s.done)
 }
@@ -254,7 +256,7 @@ func (s *Session) step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !it.wallDTS.Before(s.opts.To) {
+	if !s.opts.To.IsZero() && !it.wallDTS.Before(s.opts.To) {
 		return io.EOF
 	}
 	if !s.wanted(it) {
