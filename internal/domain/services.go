@@ -82,3 +82,14 @@ type Recording struct {
 	Tier      int    // 0 standard, 1 low-frequency, 2 archive
 	ThawedTo  time.Time
 }
+
+// ThawMsg is vionet's body of msgType 6 (归档云存储解冻状态消息): 5.4 defines none.
+type ThawMsg struct {
+	DeviceSn       string `json:"deviceSn"`
+	ChannelSn      string `json:"channelSn"`
+	StartTime      string `json:"startTime"`
+	EndTime        string `json:"endTime"`
+	Status         int    `json:"status"` // 1 unfrozen (readable)
+	FileCount      int    `json:"fileCount"`
+	NextFreezeTime string `json:"nextFreezeTime"`
+}

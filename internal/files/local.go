@@ -106,3 +106,17 @@ func (l *Local) Open(_ context.Context, key string) (File, time.Time, error) {
 	}
 	return f, st.ModTime(), nil
 }
+
+// Exists reports whether key holds a file.
+func (l *Local) Exists(_ context.Context, key string) bool {
+	p, err := l.path(key)
+	if err != nil {
+		return false
+	}
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// Path returns the local file name of key (for packages that write files themselves, such
+// as the recorder).
+func (l *Local) Path(key string) (string, error) { return l.path(key) }
