@@ -61,6 +61,21 @@ type Store interface {
 	RecordingPlans(ctx context.Context) ([]domain.RecordingPlan, error)
 	ServiceOrders(ctx context.Context, appID string) ([]domain.ServiceOrder, error)
 	UpdateServiceOrder(ctx context.Context, appID string, typ int, fn func(o *domain.ServiceOrder) error) (domain.ServiceOrder, error)
+
+	// Cloud recordings and clips (issue 5).
+	AddRecording(ctx context.Context, r *domain.Recording) error
+	MarkAlarm(ctx context.Context, target string, at time.Time, alarmType int) error
+	Recordings(ctx context.Context, q domain.RecordingQuery) ([]domain.Recording, error)
+	Recording(ctx context.Context, id int64) (domain.Recording, error)
+	RecordingKnown(ctx context.Context, fileKey string) (bool, error)
+	DeleteRecordings(ctx context.Context, ids []int64) error
+	ExpiredRecordings(ctx context.Context, target string, cutoff time.Time, limit int) ([]domain.Recording, error)
+	ThawRecordings(ctx context.Context, target string, from, to, until time.Time) (int, error)
+	AddClipTask(ctx context.Context, c *domain.ClipTask) error
+	ClipTask(ctx context.Context, id int64) (domain.ClipTask, error)
+	FinishClipTask(ctx context.Context, c domain.ClipTask) error
+	PendingClipTasks(ctx context.Context) ([]domain.ClipTask, error)
+	DeleteClipTask(ctx context.Context, id int64) error
 }
 
 // Platform is what this vionet node tells tenants and devices about itself.
@@ -87,6 +102,9 @@ type App struct {
 	media    mediaState
 	live     liveStreams
 	thumbs   thumbCache
+	rec      recordingState
+	plays    playbacks
+	clips    clipWorker
 
 	registrations *registrationWriter
 

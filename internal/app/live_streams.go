@@ -239,6 +239,10 @@ func (a *App) armIdle(s *liveStream) {
 // ReadersChanged is called by the hub's event stream when a path's reader count changed: the
 // last reader leaving starts the idle countdown, a new reader cancels it.
 func (a *App) ReadersChanged(path string, readers int) {
+	if strings.HasPrefix(path, "rec/") {
+		a.playbackReadersChanged(path, readers)
+		return
+	}
 	a.live.mu.Lock()
 	s := a.live.m[path]
 	if s != nil && readers > 0 && s.idle != nil {
@@ -257,6 +261,9 @@ func (a *App) ReadersChanged(path string, readers int) {
 // DemandStream starts the stream at path for a viewer whose URL token names appID (the media
 // servers call it when a reader arrives at a path nobody publishes, e.g. after an idle BYE).
 func (a *App) DemandStream(ctx context.Context, appID, path string) error {
+	if strings.HasPrefix(path, "rec/") {
+		return a.demandPlayback(ctx, appID, path)
+	}
 	sn, target, n, ok := parseLivePath(path)
 	if !ok {
 		return fmt.Errorf("no on-demand source for %q", path)
@@ -275,8 +282,17 @@ func (a *App) DemandStream(ctx context.Context, appID, path string) error {
 	return err
 }
 
-// StopStreams tears every live stream down (shutdown).
+// StopStreams tears every live stream and playback down (shutdown).
 func (a *App) StopStreams() {
+	a.plays.mu.Lock()
+	var plays []string
+	for path := range a.plays.m {
+		plays = append(plays, path)
+	}
+	a.plays.mu.Unlock()
+	for _, path := range plays {
+		a.stopPlayback(path, "shutdown")
+	}
 	a.live.mu.Lock()
 	all := make([]*liveStream, 0, len(a.live.m))
 	for _, s := range a.live.m {

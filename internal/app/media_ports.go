@@ -45,6 +45,9 @@ type StreamRequest struct {
 	Transport    domain.StreamTransport
 	ReceiveIP    string
 	ReceivePort  int
+	// Playback asks for the device's own recording of [Start, End] instead of live video.
+	Playback   bool
+	Start, End time.Time
 }
 
 // StreamCall is a device sending a stream (a GB/T 28181 INVITE dialog).
@@ -59,6 +62,9 @@ type StreamCall struct {
 type StreamDriver interface {
 	StartStream(ctx context.Context, r StreamRequest) (StreamCall, error)
 	StopStream(ctx context.Context, callID string) error
+	// ControlStream sends a playback control (MANSRTSP: PLAY with Scale, PAUSE, Range) in a
+	// running playback.
+	ControlStream(ctx context.Context, callID, mansrtsp string) error
 }
 
 // MediaHub is what the use cases ask of the stream hub.
@@ -79,6 +85,7 @@ type Snapshotter interface {
 type Files interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Delete(ctx context.Context, key string) error
+	Exists(ctx context.Context, key string) bool
 }
 
 // URLSigner signs the token a media URL carries: it opens path for appID until expires.

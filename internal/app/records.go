@@ -20,12 +20,17 @@ const (
 // RecordListInput is 4.5.1.3's request after decoding.
 type RecordListInput struct {
 	DeviceSn    string
+	ChannelID   *int
 	StorageType string
 	RecordType  int // 1 normal, 2 alarm
 	AlarmType   *int
 	Start, End  time.Time
 	PageSize    int
 	Descending  bool
+	// For the thumbnail URLs of cloud recordings.
+	Network                 int
+	ThumbWidth, ThumbHeight int
+	ThumbnailTTL            time.Duration
 }
 
 // RecordEntry is one element of 4.5.1.3's recordList.
@@ -35,13 +40,18 @@ type RecordEntry struct {
 	StorageType string
 	RecordType  int
 	Start, End  time.Time
+	// Cloud recordings only.
+	AlarmType     *int
+	StoragePolicy int // 0 standard, 2 archive (needs 4.5.1.7 first)
+	ThumbnailURL  string
+	Expires       time.Time
 }
 
 // maxRecordRange bounds one listing's time range.
 const maxRecordRange = 31 * 24 * time.Hour
 
-// ListRecords lists recordings (4.5.1.3). Device storage (storageType 1) asks the device
-// (GB/T 28181 RecordInfo); cloud storage arrives with the recording feature.
+// ListRecords lists recordings (4.5.1.3): cloud storage (storageType 0) from vionet's index,
+// device storage (storageType 1) by asking the device (GB/T 28181 RecordInfo).
 func (a *App) ListRecords(ctx context.Context, appID string, in RecordListInput) ([]RecordEntry, bool, error) {
 	if in.RecordType != 1 && in.RecordType != 2 {
 		return nil, false, domain.InvalidField("recordType", "must be 1 (normal) or 2 (alarm)")
@@ -51,6 +61,17 @@ func (a *App) ListRecords(ctx context.Context, appID string, in RecordListInput)
 	}
 	if in.End.Sub(in.Start) > maxRecordRange {
 		return nil, false, domain.InvalidField("endTime", "range longer than %d days", int(maxRecordRange.Hours()/24))
+	}
+	if in.StorageType == StorageCloud {
+		out, err := a.listCloud(ctx, appID, in)
+		if err != nil {
+			return nil, false, err
+		}
+		hasMore := len(out) > in.PageSize
+		if hasMore {
+			out = out[:in.PageSize]
+		}
+		return out, hasMore, nil
 	}
 	recs, err := a.deviceRecords(ctx, appID, in.DeviceSn, in.StorageType, domain.RecordQuery{
 		Start: in.Start, End: in.End, AlarmOnly: in.RecordType == 2,
@@ -92,7 +113,7 @@ const maxRecordDays = 31
 
 // RecordDays tells, day by day, whether recordings exist (4.5.1.8). Dates are in the
 // server's time zone.
-func (a *App) RecordDays(ctx context.Context, appID, deviceSn string, recordType int, from, to time.Time, storageType string) ([]DayRecord, error) {
+func (a *App) RecordDays(ctx context.Context, appID, deviceSn string, channelID *int, recordType int, from, to time.Time, storageType string) ([]DayRecord, error) {
 	if recordType != 1 && recordType != 2 {
 		return nil, domain.InvalidField("recordType", "must be 1 (normal) or 2 (alarm)")
 	}
@@ -103,11 +124,23 @@ func (a *App) RecordDays(ctx context.Context, appID, deviceSn string, recordType
 	if days > maxRecordDays {
 		return nil, domain.InvalidField("endDate", "at most %d days per query", maxRecordDays)
 	}
-	recs, err := a.deviceRecords(ctx, appID, deviceSn, storageType, domain.RecordQuery{
-		Start: from, End: from.AddDate(0, 0, days), AlarmOnly: recordType == 2,
-	})
-	if err != nil {
-		return nil, err
+	var recs []domain.DeviceRecord
+	if storageType == StorageCloud {
+		cloud, err := a.cloudDays(ctx, appID, deviceSn, channelID, recordType, from, from.AddDate(0, 0, days))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range cloud {
+			recs = append(recs, domain.DeviceRecord{Start: r.Start, End: r.End})
+		}
+	} else {
+		var err error
+		recs, err = a.deviceRecords(ctx, appID, deviceSn, storageType, domain.RecordQuery{
+			Start: from, End: from.AddDate(0, 0, days), AlarmOnly: recordType == 2,
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	out := make([]DayRecord, days)
 	for i := range out {
@@ -132,8 +165,6 @@ func (a *App) deviceRecords(ctx context.Context, appID, sn, storageType string, 
 	}
 	switch storageType {
 	case StorageDevice:
-	case StorageCloud:
-		return nil, domain.Errorf(domain.CodeUnavailable, "cloud storage (storageType 0) is not available yet in this vionet version")
 	default:
 		return nil, domain.InvalidField("storageType", "must be 0 (cloud) or 1 (device)")
 	}

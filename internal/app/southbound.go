@@ -151,6 +151,21 @@ func (a *App) DeviceAlarm(ctx context.Context, al domain.Alarm) error {
 		return err
 	}
 	a.pushed()
+	// Cloud recordings around the alarm become alarm recordings (recordType 2).
+	target := al.ChannelSn
+	if target == "" || target == d.DeviceSn {
+		target = d.DeviceSn
+		if len(d.Channels) == 1 && d.Type != domain.DeviceNVR {
+			target = d.Channels[0].ChannelSn
+		}
+	}
+	at := al.Time
+	if at.IsZero() {
+		at = a.now()
+	}
+	if err := a.store.MarkAlarm(ctx, target, at, al.AlarmType); err != nil {
+		a.log.Warn("alarm not marked on recordings", "camera", target, "err", err)
+	}
 	return nil
 }
 
