@@ -9,10 +9,11 @@ import (
 	"github.com/vionet/vionet/internal/domain"
 )
 
-// 4.5.1 recordings (the listing parts; playback arrives with the media issues).
+// 4.5.1 recordings: listings here, playback, download, delete and unfreeze in playback.go.
 func (s *Server) recordRoutes(m map[string]handlerFunc) {
 	m["GET /cmiot/v2/device/record/list"] = s.listRecords
 	m["GET /cmiot/v2/api/device/record/exist"] = s.recordDays
+	s.playbackRoutes(m)
 }
 
 type recordView struct {
@@ -24,6 +25,8 @@ type recordView struct {
 	EndTime       string `json:"endTime"`
 	AlarmType     *int   `json:"alarmType,omitempty"`
 	StoragePolicy int    `json:"storagePolicy"`
+	URL           string `json:"url,omitempty"`        // thumbnail (cloud recordings)
+	ExpireTime    string `json:"expireTime,omitempty"` // of url
 }
 
 type recordListResponse struct {
@@ -36,6 +39,7 @@ func (s *Server) listRecords(ctx context.Context, c *Call) (any, error) {
 	d := c.Params.Decode()
 	in := app.RecordListInput{
 		DeviceSn:    d.String("deviceSn", Required),
+		ChannelID:   d.OptInt("channelId"),
 		StorageType: d.String("storageType", Required),
 		RecordType:  d.Int("recordType", Required),
 		AlarmType:   d.OptInt("alarmType"),
@@ -45,6 +49,15 @@ func (s *Server) listRecords(ctx context.Context, c *Call) (any, error) {
 		Descending:  true,
 	}
 	d.Int("streamType", Required)
+	in.Network = d.Int("urlNetworkType", Optional)
+	in.ThumbWidth, in.ThumbHeight = d.Int("sizeWidth", Optional), d.Int("sizeHeight", Optional)
+	if in.ThumbWidth < 0 || in.ThumbWidth > app.MaxPictureSide || in.ThumbHeight < 0 || in.ThumbHeight > app.MaxPictureSide {
+		d.Fail("sizeWidth", "sizes must be 0-%d", app.MaxPictureSide)
+	}
+	if in.ThumbWidth == 0 && in.ThumbHeight == 0 {
+		in.ThumbWidth = app.DefaultThumbnailWidth
+	}
+	in.ThumbnailTTL = seconds(d, "effectiveTime")
 	if n := d.OptInt("pageSize"); n != nil {
 		if *n < 1 || *n > 100 {
 			d.Fail("pageSize", "must be 1-100")
@@ -73,6 +86,10 @@ func (s *Server) listRecords(ctx context.Context, c *Call) (any, error) {
 		out.RecordList[i] = recordView{
 			RecordID: r.RecordID, ClusterID: r.ClusterID, StorageType: r.StorageType, RecordType: r.RecordType,
 			StartTime: domain.Millis(r.Start), EndTime: domain.Millis(r.End),
+			AlarmType: r.AlarmType, StoragePolicy: r.StoragePolicy, URL: r.ThumbnailURL,
+		}
+		if r.ThumbnailURL != "" {
+			out.RecordList[i].ExpireTime = domain.Millis(r.Expires)
 		}
 	}
 	return out, nil
@@ -87,6 +104,7 @@ type dayView struct {
 func (s *Server) recordDays(ctx context.Context, c *Call) (any, error) {
 	d := c.Params.Decode()
 	sn := d.String("deviceSn", Required)
+	channelID := d.OptInt("channelId")
 	recordType := d.Int("recordType", Required)
 	from := d.Date("startDate")
 	to := d.Date("endDate")
@@ -97,7 +115,7 @@ func (s *Server) recordDays(ctx context.Context, c *Call) (any, error) {
 	if storage == "" {
 		storage = app.StorageCloud
 	}
-	days, err := s.app.RecordDays(ctx, c.Tenant.AppID, sn, recordType, from, to, storage)
+	days, err := s.app.RecordDays(ctx, c.Tenant.AppID, sn, channelID, recordType, from, to, storage)
 	if err != nil {
 		return nil, err
 	}
