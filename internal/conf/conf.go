@@ -69,6 +69,10 @@ type Config struct {
 	LiveStartTimeout time.Duration `conf:"live-start-timeout" help:"how long a live view waits from INVITE to the first keyframe"`
 	LiveIdleTimeout  time.Duration `conf:"live-idle-timeout" help:"how long a stream without viewers is kept before the device gets a BYE"`
 	MediaPull        []string      `conf:"media-pull" help:"streams pulled on demand from RTSP sources, as PATH=rtsp://… entries (comma-separated); viewers open PATH with an operator token (vionet media url)"`
+	RecordSegment    time.Duration `conf:"record-segment" help:"length of a cloud recording segment file (cut at the next keyframe)"`
+	RetentionDay     time.Duration `conf:"retention-day" help:"length of one day of a plan's retention (10002010001); only tests shorten it"`
+	ArchiveAfter     time.Duration `conf:"archive-after" help:"recordings older than this move to the archive tier and need 4.5.1.7 before playback (0: never)"`
+	ThawDelay        time.Duration `conf:"thaw-delay" help:"how long unfreezing archived recordings takes before the msgType 6 push"`
 	FFmpeg           string        `conf:"ffmpeg" help:"ffmpeg binary used to make thumbnails and snapshots"`
 
 	LogLevel        string        `conf:"log-level" help:"debug, info, warn or error"`
@@ -112,6 +116,9 @@ func Defaults() Config {
 		MediaTransport:       "udp",
 		LiveStartTimeout:     10 * time.Second,
 		LiveIdleTimeout:      30 * time.Second,
+		RecordSegment:        time.Minute,
+		RetentionDay:         24 * time.Hour,
+		ThawDelay:            2 * time.Second,
 		FFmpeg:               "ffmpeg",
 		LogLevel:             "info",
 		ShutdownTimeout:      10 * time.Second,

@@ -164,6 +164,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}()
 	go d.media.serve()
+	recCtx, stopRecordings := context.WithCancel(context.Background())
+	var recDone sync.WaitGroup
+	recDone.Add(1)
+	go func() { defer recDone.Done(); d.app.RunRecordings(recCtx) }() // full-day cloud recording plans
+	d.app.ResumeClips(recCtx)                                         // clip tasks a previous run left unfinished
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -175,6 +180,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		err = srv.Shutdown(sctx)
 		cancel()
 	}
+	stopRecordings() // recorders close their open segments and index them
+	recDone.Wait()
 	mctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
 	d.media.shutdown(mctx) // BYE to every device stream while SIP still runs
 	cancel()

@@ -98,6 +98,11 @@ func openMedia(cfg conf.Config, a *app.App, streams app.StreamDriver, reg promet
 		Transport: transport, StartTimeout: cfg.LiveStartTimeout, IdleTimeout: cfg.LiveIdleTimeout,
 	}, liveFailures(reg))
 	a.SetStreamDriver(streams)
+	a.SetRecording(app.RecordingOptions{
+		Recorder:     recorderAdapter{hub: m.hub, files: m.files, segment: cfg.RecordSegment, log: m.log.With("component", "recorder")},
+		Player:       playerAdapter{hub: m.hub, files: m.files, ffmpeg: cfg.FFmpeg, log: m.log.With("component", "playback")},
+		RetentionDay: cfg.RetentionDay, ArchiveAfter: cfg.ArchiveAfter, ThawDelay: cfg.ThawDelay,
+	})
 	registerMediaMetrics(reg, m)
 	return m, nil
 }
@@ -176,10 +181,12 @@ func (m *media) httpHandler() http.Handler {
 	mux.Handle("GET /hls/", m.hls)
 	mux.Handle("GET /flv/", m.flv)
 	mux.HandleFunc("GET /files/", m.serveFile)
+	mux.HandleFunc("GET /thumbs/", m.serveRecordingThumbnail)
 	return mux
 }
 
-// serveFile serves a stored file (pictures) to a holder of a token for "files/<key>".
+// serveFile serves a stored file (pictures, downloads, clips) to a holder of a token for
+// "files/<key>".
 func (m *media) serveFile(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	if _, err := m.key.Verify(r.URL.Query().Get("token"), path, token.Read, time.Now()); err != nil {
@@ -187,17 +194,43 @@ func (m *media) serveFile(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized: "+err.Error(), http.StatusUnauthorized)
 		return
 	}
-	f, mod, err := m.files.Open(r.Context(), strings.TrimPrefix(path, "files/"))
+	m.serveKey(w, r, strings.TrimPrefix(path, "files/"))
+}
+
+// serveKey serves one file of the store, with range requests (players seek in MP4s).
+func (m *media) serveKey(w http.ResponseWriter, r *http.Request, key string) {
+	f, mod, err := m.files.Open(r.Context(), key)
 	if err != nil {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
 	defer f.Close()
-	if strings.HasSuffix(path, ".jpg") {
+	switch {
+	case strings.HasSuffix(key, ".jpg"):
 		w.Header().Set("Content-Type", "image/jpeg")
+	case strings.HasSuffix(key, ".mp4"):
+		w.Header().Set("Content-Type", "video/mp4")
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	http.ServeContent(w, r, filepath.Base(path), mod, f)
+	http.ServeContent(w, r, filepath.Base(key), mod, f)
+}
+
+// serveRecordingThumbnail serves the thumbnail of a cloud recording (made on first request)
+// to a holder of a token for its path, thumbs/<recordId>/<w>x<h>.jpg.
+func (m *media) serveRecordingThumbnail(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	if _, err := m.key.Verify(r.URL.Query().Get("token"), path, token.Read, time.Now()); err != nil {
+		http.Error(w, "unauthorized: "+err.Error(), http.StatusUnauthorized)
+		return
+	}
+	key, err := m.app.RecordingThumbnail(r.Context(), path)
+	if err != nil {
+		m.log.Info("recording thumbnail", "path", path, "err", err)
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	r.URL.Path = "/files/" + key
+	m.serveKey(w, r, key)
 }
 
 // loadMediaKey returns the configured media key, or the node's own kept in the data

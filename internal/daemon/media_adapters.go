@@ -130,10 +130,14 @@ func streamCause(err error) error {
 type gbStreams struct{ s *gb28181.Server }
 
 func (g gbStreams) StartStream(ctx context.Context, r app.StreamRequest) (app.StreamCall, error) {
-	call, err := g.s.Invite(ctx, gb28181.InviteRequest{
+	req := gb28181.InviteRequest{
 		DeviceSn: r.DeviceSn, ChannelSn: r.Target, Kind: gb28181.Play, SSRC: r.SSRC, Transport: r.Transport,
 		ReceiveIP: r.ReceiveIP, ReceivePort: r.ReceivePort, StreamNumber: r.StreamNumber,
-	})
+	}
+	if r.Playback {
+		req.Kind, req.Start, req.End = gb28181.Playback, r.Start, r.End
+	}
+	call, err := g.s.Invite(ctx, req)
 	if err != nil {
 		return app.StreamCall{}, streamCause(err)
 	}
@@ -141,6 +145,10 @@ func (g gbStreams) StartStream(ctx context.Context, r app.StreamRequest) (app.St
 }
 
 func (g gbStreams) StopStream(ctx context.Context, callID string) error { return g.s.Bye(ctx, callID) }
+
+func (g gbStreams) ControlStream(ctx context.Context, callID, body string) error {
+	return g.s.PlaybackControl(ctx, callID, body)
+}
 
 // hubAdapter is app.MediaHub.
 type hubAdapter struct{ h *hub.Hub }
