@@ -56,14 +56,19 @@ func (a *App) GetThumbnail(ctx context.Context, appID string, in ThumbnailInput)
 	if err := validateSize(&in.Width, &in.Height); err != nil {
 		return Thumbnail{}, err
 	}
-	if in.Timestamp != nil {
-		return Thumbnail{}, domain.InvalidField("timestamp", "thumbnails from recordings need cloud recording, which this node does not run yet")
-	}
 	d, target, err := a.resolveChannel(ctx, appID, in.ChannelRef, "thumbnails")
 	if err != nil {
 		return Thumbnail{}, err
 	}
 	out := Thumbnail{DeviceSn: in.DeviceSn, ChannelID: channelNumber(d, target)}
+	if in.Timestamp != nil {
+		key, err := a.historyThumbnail(ctx, appID, target, *in.Timestamp, in.Width, in.Height)
+		if err != nil {
+			return Thumbnail{}, err
+		}
+		out.URL = a.fileURL(in.Network, key, appID, a.now().Add(in.TTL).Truncate(time.Second))
+		return out, nil
+	}
 	cacheKey := fmt.Sprintf("%s/%s/%dx%d", d.DeviceSn, target, in.Width, in.Height)
 	a.thumbs.mu.Lock()
 	key, cached := a.thumbs.m[cacheKey]
@@ -261,4 +266,40 @@ func (a *App) DeleteSnapshot(ctx context.Context, appID string, ref ChannelRef, 
 		a.log.Warn("snapshot file not deleted", "key", s.FileKey, "err", err)
 	}
 	return nil
+}
+
+// historyLookback bounds how far before a timestamp a recording's keyframe may be.
+const historyLookback = 10 * time.Minute
+
+// historyThumbnail makes a JPEG of a camera's cloud recording at t (the keyframe at or before
+// it) and returns its key.
+func (a *App) historyThumbnail(ctx context.Context, appID, target string, t time.Time, w, h int) (string, error) {
+	if a.rec.opts.Player == nil {
+		return "", domain.InvalidField("timestamp", "this node keeps no cloud recordings")
+	}
+	recs, err := a.store.Recordings(ctx, domain.RecordingQuery{Target: target, From: t.Add(-historyLookback), To: t.Add(time.Millisecond)})
+	if err != nil {
+		return "", err
+	}
+	if len(recs) == 0 || recs[len(recs)-1].End.Before(t) {
+		return "", domain.InvalidField("timestamp", "no cloud recording of %s at %s", target, t.Format(time.RFC3339))
+	}
+	for _, r := range recs {
+		if a.archived(r) {
+			return "", domain.Errorf(domain.CodeValidation, "recording %s is archived: unfreeze it first (4.5.1.7)", cloudRecordID(r.ID))
+		}
+	}
+	// One file per camera, instant and size: asking again reuses it.
+	key := fmt.Sprintf("thumbnails/%s/history/%s-%d-%dx%d.jpg", appID, target, t.UnixMilli(), w, h)
+	if a.media.opts.Files.Exists(ctx, key) {
+		return key, nil
+	}
+	jpeg, err := a.rec.opts.Player.Picture(ctx, recs, t, w, h)
+	if err != nil {
+		return "", domain.Errorf(domain.CodeUnavailable, "no picture of %s at %s: %v", target, t.Format(time.RFC3339), err)
+	}
+	if err := a.media.opts.Files.Put(ctx, key, jpeg); err != nil {
+		return "", err
+	}
+	return key, nil
 }

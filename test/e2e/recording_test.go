@@ -88,6 +88,11 @@ func TestCloudRecording(t *testing.T) {
 		t.Fatalf("record %+v", first)
 	}
 	wantJPEG(t, first.URL, 320, 240)
+	th, err := c.GetThumbnail(ctx(t), sdk.ThumbnailRequest{DeviceSn: cam.DeviceSn, Timestamp: recs[1].StartTime, SizeWidth: "160"})
+	if err != nil {
+		t.Fatalf("thumbnail from the recordings: %v", err)
+	}
+	wantJPEG(t, th.URL, 160, 120)
 	days, err := c.RecordExist(ctx(t), sdk.RecordExistRequest{DeviceSn: cam.DeviceSn, RecordType: 1, StorageType: sdk.StorageCloud})
 	if err != nil || len(days) != 1 || days[0].HasRecord != "1" {
 		t.Fatalf("calendar: %+v %v", days, err)
