@@ -177,20 +177,35 @@ func (a *App) DeleteDevice(ctx context.Context, appID string, in DeleteDeviceInp
 	}
 	switch in.DeleteType {
 	case 1:
+		targets := append([]string{d.DeviceSn}, channelCodes(d)...)
+		if err := a.refuseOpenServices(ctx, d, in.Force, targets...); err != nil {
+			return err
+		}
+		if err := a.dropRecordings(ctx, targets...); err != nil {
+			return err
+		}
 		if err := a.store.DeleteDevice(ctx, d.ID, a.bindEvent(d, domain.Unbound)); err != nil {
 			return fmt.Errorf("delete device: %w", err)
 		}
 		a.pushed()
+		a.servicesChanged() // its services went with it
 		return nil
 	case 2:
 		ch, err := channelToDelete(d, in)
 		if err != nil {
 			return err
 		}
+		if err := a.refuseOpenServices(ctx, d, in.Force, ch.ChannelSn); err != nil {
+			return err
+		}
+		if err := a.dropRecordings(ctx, ch.ChannelSn); err != nil {
+			return err
+		}
 		if err := a.store.DeleteChannel(ctx, d.ID, ch.ID, a.channelEvent(d, ch, "delete")); err != nil {
 			return fmt.Errorf("delete channel: %w", err)
 		}
 		a.pushed()
+		a.servicesChanged()
 		return nil
 	default:
 		return domain.InvalidField("deleteType", "must be 1 (device) or 2 (channel), got %d", in.DeleteType)
@@ -342,4 +357,30 @@ func (a *App) DeviceAddress(ctx context.Context, appID, sn string) (ip, port str
 		return "", "", domain.Errorf(domain.CodeValidation, "device %s has not connected yet; no address known", d.DeviceSn)
 	}
 	return d.RemoteIP, d.RemotePort, nil
+}
+
+func channelCodes(d *domain.Device) []string {
+	out := make([]string, 0, len(d.Channels))
+	for _, c := range d.Channels {
+		out = append(out, c.ChannelSn)
+	}
+	return out
+}
+
+// refuseOpenServices implements 4.4.1.2's force: without force=1, a camera with open cloud
+// services is not deleted (force closes them: they go with the device).
+func (a *App) refuseOpenServices(ctx context.Context, d *domain.Device, force bool, targets ...string) error {
+	if force {
+		return nil
+	}
+	for _, t := range targets {
+		open, err := a.store.DeviceServices(ctx, d.ID, t)
+		if err != nil {
+			return err
+		}
+		if len(open) > 0 {
+			return domain.Errorf(domain.CodeValidation, "%s has open cloud services (4.6.1.2): close them first, or delete with force=1", t)
+		}
+	}
+	return nil
 }

@@ -160,7 +160,9 @@ func (a *App) indexSegment(p domain.RecordingPlan, s Segment) {
 		Start: s.Start, End: s.End, Size: s.Size, FileKey: s.Key,
 	}
 	if err := a.store.AddRecording(context.Background(), &r); err != nil {
-		a.log.Error("recording not indexed", "key", s.Key, "err", err)
+		// Typically the device was just deleted: a file nobody can list must not stay.
+		a.log.Warn("recording not indexed, file removed", "key", s.Key, "err", err)
+		_ = a.media.opts.Files.Delete(context.Background(), s.Key)
 	}
 }
 
@@ -265,4 +267,27 @@ func (a *App) recordingOf(ctx context.Context, appID, recordID string, target st
 		return domain.Recording{}, domain.InvalidField("recordId", "no recording %s of %s", recordID, target)
 	}
 	return r, err
+}
+
+// dropRecordings deletes every cloud recording of the cameras (their device is being
+// deleted: the rows would go with it, the files must not stay behind).
+func (a *App) dropRecordings(ctx context.Context, targets ...string) error {
+	if a.media.opts.Files == nil {
+		return nil
+	}
+	for _, t := range targets {
+		for {
+			recs, err := a.store.ExpiredRecordings(ctx, t, a.now().Add(24*time.Hour), 500)
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				break
+			}
+			if err := a.deleteRecordings(ctx, recs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
