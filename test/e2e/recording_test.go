@@ -219,3 +219,29 @@ func checkIndexMatchesFiles(t *testing.T, s *server, c *sdk.Client, sn string) {
 		}
 	}
 }
+
+// Device storage (storageType 1): a GB/T 28181 Playback INVITE for the range, read by
+// ffprobe; a speed other than 1 reaches the device as MANSRTSP Scale.
+func TestDevicePlayback(t *testing.T) {
+	s := startServer(t, engines(t)[0], liveFlags...)
+	k := s.addTenant()
+	c := s.client(k)
+	cam, dev := addCamera(t, s, k, c, nil)
+	from := time.Now().Add(-time.Hour)
+	u, err := c.GetPlaybackURL(ctx(t), sdk.PlaybackRequest{
+		DeviceSn: cam.DeviceSn, Type: "2", BeginTime: from.Unix(), EndTime: from.Add(10 * time.Minute).Unix(), StorageType: sdk.StorageDevice, Speed: "2",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantVideo(t, "device playback over rtmp", u.URL, "h264")
+	var found bool
+	for _, st := range dev.Streams() {
+		if st.Name == "Playback" && len(st.Controls) > 0 && strings.Contains(st.Controls[0], "Scale: 2") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no Playback session with Scale 2 on the device: %+v", dev.Streams())
+	}
+}
