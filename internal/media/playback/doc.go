@@ -23,12 +23,17 @@
 //
 // Samples are placed on two clocks. The wall clock maps each sample to the
 // time it was recorded: Segment.Start plus its offset from the segment's first
-// frame. The content clock is what viewers see: it starts at the first played
-// keyframe and runs continuously, each segment placed where the previous one's
-// samples ended. Gaps between segments (the camera was off, recording was
-// paused) are therefore cut out rather than shown as a frozen picture: the
-// output timestamps never jump, the wall clock under them does, and
-// Session.Position and Info.Start/End report the wall clock.
+// sample. The content clock is what viewers see: it starts at the first played
+// keyframe and runs continuously. Segments that follow each other on the wall
+// clock (within a second: the recorder's tile exactly) keep their wall-clock
+// spacing, so audio stays in step with video and an hour of recording plays
+// and exports as exactly an hour. After a longer gap (the camera was off,
+// recording was paused) the next segment starts where the previous one's video
+// ended: gaps are cut out rather than shown as a frozen picture, the output
+// timestamps never jump, the wall clock under them does, and Session.Position
+// and Info.Start/End report the wall clock. A segment's last AAC frame usually
+// outlasts its video by a few milliseconds; the next segment's audio frame
+// that overlaps it is dropped, so each track's timestamps only increase.
 //
 // # Playback
 //

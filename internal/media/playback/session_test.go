@@ -73,14 +73,21 @@ func TestPublishRealTime(t *testing.T) {
 			segs := segmentsOf(file, 2, t0, 0)
 			h := hub.New(hub.Options{})
 			start := time.Now()
-			s, err := Publish(ctx, Options{Hub: h, Path: "rec/1", Segments: segs, From: t0.Add(300 * time.Millisecond), To: t0.Add(4 * time.Second)})
+			// H.264 with audio: 4 s over two segments from the start;
+			// H.265: 2 s from the second keyframe, across the boundary.
+			from, to, want := t0.Add(300*time.Millisecond), t0.Add(4*time.Second), t0
+			if codec == hub.H265 {
+				from, to, want = t0.Add(1300*time.Millisecond), t0.Add(3*time.Second), t0.Add(time.Second)
+			}
+			s, err := Publish(ctx, Options{Hub: h, Path: "rec/1", Segments: segs, From: from, To: to})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if got := s.Position(); !got.Equal(t0) {
-				t.Errorf("started at %v, want the keyframe at %v", got, t0)
+			if got := s.Position(); !got.Equal(want) {
+				t.Errorf("started at %v, want the keyframe at %v", got, want)
 			}
+			content := to.Sub(want)
 			tracks, units := readAll(t, ctx, h, "rec/1")
 			elapsed := time.Since(start)
 			<-s.Done()
@@ -97,19 +104,16 @@ func TestPublishRealTime(t *testing.T) {
 			if !v[0].Keyframe {
 				t.Fatal("first unit is not a keyframe")
 			}
-			if len(v) != 100 {
-				t.Errorf("%d video units, want 100 (4 s at 25 fps)", len(v))
+			if len(v) != int(content/(40*time.Millisecond)) {
+				t.Errorf("%d video units for %v at 25 fps", len(v), content)
 			}
-			// 40 ms per frame; at the segment boundary up to one AAC frame
-			// more, as the next segment starts where the longer track ended.
-			checkContinuous(t, v, 62*time.Millisecond)
-			if last := v[len(v)-1].DTS; !within(last, 3960*time.Millisecond, 30*time.Millisecond) {
-				t.Errorf("last DTS %v, want 3.96 s", last)
+			checkContinuous(t, v, 41*time.Millisecond)
+			if last, want := v[len(v)-1].DTS, content-40*time.Millisecond; !within(last, want, 5*time.Millisecond) {
+				t.Errorf("last DTS %v, want %v", last, want)
 			}
-			// Real time: 4 s of content in about 4 s, each unit about when
-			// its timestamp says.
-			if !within(elapsed, 4*time.Second, 500*time.Millisecond) {
-				t.Errorf("4 s of content took %v", elapsed)
+			// Real time: each unit about when its timestamp says.
+			if !within(elapsed, content, 500*time.Millisecond) {
+				t.Errorf("%v of content took %v", content, elapsed)
 			}
 			for _, u := range v {
 				if lag := u.at.Sub(v[0].at) - (u.DTS - v[0].DTS); lag < -20*time.Millisecond || lag > 300*time.Millisecond {
@@ -121,6 +125,7 @@ func TestPublishRealTime(t *testing.T) {
 					t.Errorf("audio track %+v", at)
 				}
 				a := unitsOf(units, tracks[1].ID)
+				checkContinuous(t, a, 22*time.Millisecond)
 				if len(a) < 180 { // 48 kHz AAC: 46.9 frames/s
 					t.Errorf("%d audio units in 4 s", len(a))
 				}
@@ -142,8 +147,8 @@ func TestPublishSpeeds(t *testing.T) {
 	}{
 		{"8x", 8, 2, 4, 500 * time.Millisecond, 130 * time.Millisecond, true},
 		{"32x", 32, 4, 8, 250 * time.Millisecond, 40 * time.Millisecond, true},
-		{"2x", 2, 2, 100, 2 * time.Second, 31 * time.Millisecond, false},
-		{"half", 0.5, 1, 50, 4 * time.Second, 85 * time.Millisecond, false},
+		{"2x", 2, 2, 100, 2 * time.Second, 21 * time.Millisecond, false},
+		{"half", 0.5, 1, 25, 2 * time.Second, 81 * time.Millisecond, false}, // 1 s of content
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -154,7 +159,11 @@ func TestPublishSpeeds(t *testing.T) {
 			segs := segmentsOf(file, c.segments, t0, 0)
 			h := hub.New(hub.Options{})
 			start := time.Now()
-			s, err := Publish(ctx, Options{Hub: h, Path: "rec/x", Segments: segs, From: t0, To: segs[len(segs)-1].End, Speed: c.speed})
+			to := segs[len(segs)-1].End
+			if c.speed < 1 { // 1 s of content is enough to see the pace
+				to = t0.Add(time.Second)
+			}
+			s, err := Publish(ctx, Options{Hub: h, Path: "rec/x", Segments: segs, From: t0, To: to, Speed: c.speed})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +185,7 @@ func TestPublishSpeeds(t *testing.T) {
 				}
 			}
 			checkContinuous(t, units, c.maxStep)
-			content := time.Duration(c.segments) * segmentDuration
+			content := to.Sub(t0)
 			if want := time.Duration(float64(content) / c.speed); !within(units[len(units)-1].DTS, want, c.maxStep+10*time.Millisecond) {
 				t.Errorf("last DTS %v, want about %v", units[len(units)-1].DTS, want)
 			}

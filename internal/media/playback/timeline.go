@@ -18,10 +18,16 @@ var ErrNoData = errors.New("playback: no recorded data at that time")
 //   - wall-clock time: Segment.Start is the time of the segment's first
 //     sample, later samples follow the file's timestamps;
 //   - content time: a continuous clock that starts at the position given to
-//     seek and in which the gaps between segments are cut out. Each segment
-//     is placed right where the previous one's samples ended, so a reader of
-//     the output sees one uninterrupted stream whose timestamps never jump,
-//     while the wall clock under it does.
+//     seek and in which the gaps between segments are cut out. A segment
+//     that starts within joinTolerance of the end of the previous one's
+//     data follows it as on the wall clock (recorder segments tile exactly,
+//     so audio and video stay in step and an hour exports as an hour); one
+//     after a longer gap is placed right where the previous one's video
+//     ended, so a reader of the output sees one uninterrupted stream whose
+//     timestamps never jump, while the wall clock under it does. Audio that
+//     would overlap audio already returned (a segment's last AAC frame
+//     outlasting its video) is left out, so each track's timestamps only
+//     increase.
 type timeline struct {
 	segs []Segment
 	log  *slog.Logger
@@ -40,9 +46,15 @@ type timeline struct {
 	offset time.Duration // content time of segs[idx].Start
 	frag   []sampleRef
 	pos    int
-	end    time.Duration // content end (decoding time + duration) of the samples returned
+	// Content end (decoding time + duration) of the samples returned: of
+	// all, of the video and of the audio track.
+	end, videoEnd, audioEnd time.Duration
 	config []byte        // parameter sets to pass with the next video sample, if changed
 }
+
+// joinTolerance is the largest hole between two segments that is kept as
+// it is rather than cut out: jitter in the index, not a recording pause.
+const joinTolerance = time.Second
 
 // item is one sample placed on the timeline.
 type item struct {
@@ -145,7 +157,7 @@ func (t *timeline) seek(at time.Time, content time.Duration) error {
 		if found {
 			kf := t.frag[t.pos]
 			t.offset = content - (kf.track.toDuration(kf.dts) - t.base)
-			t.end = content
+			t.end, t.videoEnd, t.audioEnd = content, content, content
 			return nil
 		}
 	}
@@ -204,13 +216,21 @@ func (t *timeline) next() (item, error) {
 		if t.pos < len(t.frag) {
 			r := t.frag[t.pos]
 			t.pos++
-			if r.track != t.f.video && !r.track.sameFormat(t.audio) {
+			video := r.track == t.f.video
+			if !video && !r.track.sameFormat(t.audio) {
 				continue
 			}
 			it := t.place(r)
-			if e := it.dts + it.dur; e > t.end {
-				t.end = e
+			e := it.dts + it.dur
+			if video {
+				t.videoEnd = max(t.videoEnd, e)
+			} else {
+				if it.dts < t.audioEnd-time.Millisecond {
+					continue
+				}
+				t.audioEnd = max(t.audioEnd, e)
 			}
+			t.end = max(t.end, e)
 			if r.track == t.f.video && t.config != nil {
 				it.config, t.config = t.config, nil
 			}
@@ -231,9 +251,11 @@ func (t *timeline) next() (item, error) {
 	return item{}, io.EOF
 }
 
-// advance opens the next usable segment and places it where the content so
-// far ends.
+// advance opens the next usable segment and places it on the content clock
+// (see timeline).
 func (t *timeline) advance() error {
+	prevStart, prevOffset := t.segs[t.idx].Start, t.offset
+	wallEnd := prevStart.Add(t.end - prevOffset)
 	for i := t.idx + 1; i < len(t.segs); i++ {
 		ok, err := t.open(i)
 		if err != nil {
@@ -242,7 +264,12 @@ func (t *timeline) advance() error {
 			return io.EOF
 		}
 		if ok {
-			t.offset = t.end
+			t.offset = t.videoEnd
+			if start := t.segs[i].Start; start.Sub(wallEnd) <= joinTolerance {
+				// Never before the video already returned: overlapping
+				// segments replay a little rather than go back in time.
+				t.offset = max(t.offset, prevOffset+start.Sub(prevStart))
+			}
 			return nil
 		}
 	}
