@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/vionet/vionet/internal/media/hub"
 )
 
 // benchSegmentFile returns a 10 s, 720p, 4 Mbit/s H.264 + AAC segment
@@ -68,4 +70,63 @@ func BenchmarkExportMP4(b *testing.B) {
 		out := filepath.Join(b.TempDir(), "out.mp4")
 		run(b, func() (Info, error) { return ExportMP4File(ctx, out, segs, from, to) })
 	})
+}
+
+// BenchmarkPlaybackCost measures the work of a 1x session without its
+// pacing: one minute of the 4 Mbit/s stream (video and audio) read, turned
+// into hub units and written to a hub path with one reader draining it. The
+// x_realtime figure is how many real-time sessions one core could feed.
+func BenchmarkPlaybackCost(b *testing.B) {
+	file := benchSegmentFile(b)
+	const n = 6
+	segs := make([]Segment, n)
+	for i := range segs {
+		s := t0.Add(time.Duration(i) * 10 * time.Second)
+		segs[i] = Segment{Path: file, Start: s, End: s.Add(10 * time.Second)}
+	}
+	ctx := context.Background()
+	h := hub.New(hub.Options{})
+	var content time.Duration
+	for b.Loop() {
+		tl := newTimeline(segs, nil, false)
+		if err := tl.seek(t0, 0); err != nil {
+			b.Fatal(err)
+		}
+		s := &Session{tl: tl, video: tl.video, audio: tl.audio, speed: 1, needKey: true}
+		pub, err := h.Publish("bench", []hub.Track{tl.video.hubTrack(), tl.audio.hubTrack()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, err := h.Read(ctx, "bench", hub.ReadOptions{QueueSize: 8192})
+		if err != nil {
+			b.Fatal(err)
+		}
+		drained := make(chan struct{})
+		go func() {
+			defer close(drained)
+			for {
+				if _, err := r.Next(ctx); err != nil {
+					return
+				}
+			}
+		}()
+		for {
+			it, err := tl.next()
+			if err != nil {
+				break
+			}
+			u, ok, err := s.load(it)
+			if err != nil || !ok {
+				b.Fatal("unit not loaded", err)
+			}
+			u.DTS, u.PTS = it.dts, it.pts
+			pub.Write(u)
+			content = it.dts
+		}
+		pub.Close()
+		<-drained
+		r.Close()
+		tl.Close()
+	}
+	b.ReportMetric(content.Seconds()/(b.Elapsed().Seconds()/float64(b.N)), "x_realtime")
 }

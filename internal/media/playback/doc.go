@@ -58,4 +58,17 @@
 // mediacommon's pmp4 package, which uses 32-bit chunk offsets: an export is
 // limited to 4 GiB (over two hours at 4 Mbit/s); longer ones fail with
 // ErrTooLarge and must be split by the caller.
+//
+// # Figures
+//
+// On the shared 2-core development VM (load average 5 to 8 from other
+// builds), with a 720p, 4 Mbit/s H.264 + AAC stream (bench_test.go):
+//
+//   - ExportMP4 of one minute: 260× to 1000× real time into io.Discard,
+//     240× to 480× into a file; one hour (1.9 GB, 360 segments) in 2.5 to
+//     6.5 s, with a heap of about 60 MB (the sample tables: about 100 bytes
+//     per sample);
+//   - a playback session's work (read, AVCC to Annex-B, hub write to one
+//     reader) runs at about 480× real time: a 1× session costs about 0.2 %
+//     of a core.
 package playback

@@ -84,6 +84,7 @@ func TestPublishRealTime(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			published := time.Now()
 			if got := s.Position(); !got.Equal(want) {
 				t.Errorf("started at %v, want the keyframe at %v", got, want)
 			}
@@ -103,6 +104,10 @@ func TestPublishRealTime(t *testing.T) {
 			v := unitsOf(units, tracks[0].ID)
 			if !v[0].Keyframe {
 				t.Fatal("first unit is not a keyframe")
+			}
+			// Publish wrote the keyframe: a reader has it at once.
+			if wait := units[0].at.Sub(published); wait > 50*time.Millisecond {
+				t.Errorf("first unit after %v", wait)
 			}
 			if len(v) != int(content/(40*time.Millisecond)) {
 				t.Errorf("%d video units for %v at 25 fps", len(v), content)
