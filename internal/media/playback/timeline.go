@@ -49,7 +49,7 @@ type timeline struct {
 	// Content end (decoding time + duration) of the samples returned: of
 	// all, of the video and of the audio track.
 	end, videoEnd, audioEnd time.Duration
-	config []byte        // parameter sets to pass with the next video sample, if changed
+	config                  []byte // parameter sets to pass with the next video sample, if changed
 }
 
 // joinTolerance is the largest hole between two segments that is kept as

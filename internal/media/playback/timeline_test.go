@@ -76,7 +76,7 @@ func TestTimelineSkipsBadSegments(t *testing.T) {
 		{Path: filepath.Join(dir, "missing.mp4"), Start: t0.Add(2 * time.Second)},
 		{Path: empty, Start: t0.Add(4 * time.Second)},
 		{Path: truncated, Start: t0.Add(6 * time.Second)}, // only its first fragment is complete
-		{Path: good, Start: t0.Add(10 * time.Second)}, // 3 s after the truncated data: cut out
+		{Path: good, Start: t0.Add(10 * time.Second)},     // 3 s after the truncated data: cut out
 	}
 	tl := newTimeline(segs, nil, false)
 	defer tl.Close()
