@@ -46,10 +46,11 @@ type timeline struct {
 	offset time.Duration // content time of segs[idx].Start
 	frag   []sampleRef
 	pos    int
+	config []byte // parameter sets to pass with the next video sample, if changed
+
 	// Content end (decoding time + duration) of the samples returned: of
 	// all, of the video and of the audio track.
 	end, videoEnd, audioEnd time.Duration
-	config                  []byte // parameter sets to pass with the next video sample, if changed
 }
 
 // joinTolerance is the largest hole between two segments that is kept as
