@@ -34,6 +34,11 @@ var ErrTooLarge = errors.New("playback: export larger than 4 GiB")
 // Gaps between segments are cut out (see the package doc). The audio track is
 // kept when the segments have one. A segment whose video parameter sets
 // differ from the first one's ends the file early (Info.End tells where).
+//
+// The range is indexed first (moof boxes only), so ErrNoData, ErrTooLarge
+// and unreadable files are reported before anything is written; ctx is
+// checked while the samples are copied, and on a later error w holds a
+// partial file.
 func ExportMP4(ctx context.Context, w io.Writer, segments []Segment, from, to time.Time) (Info, error) {
 	x, err := planExport(ctx, segments, from, to)
 	if err != nil {

@@ -207,7 +207,10 @@ func (s *Session) Seek(at time.Time) error {
 	return s.command(command{seek: &at})
 }
 
-// SetSpeed changes the playback rate from the next unit on.
+// SetSpeed changes the playback rate from the next unit on, with no jump in
+// timestamps. Dropping to KeyframesOnlyAbove or below from a faster rate
+// goes back to the frames that follow the last keyframe sent, so players go
+// on from the picture they show.
 func (s *Session) SetSpeed(speed float64) error {
 	if err := checkSpeed(speed); err != nil {
 		return err
