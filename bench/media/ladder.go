@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -87,7 +88,8 @@ type row struct {
 	pushRate    float64
 	lost        uint64
 	load        string
-	firstErr    error
+	firstErr    error // of the first failed dial
+	endErr      error // of the first reader that ended
 	profileFile string
 }
 
@@ -207,10 +209,7 @@ func summarize(proto string, n int, f *fleet, w, base window, src float64) row {
 	r := row{proto: proto, n: n, readers: len(f.readers), dialFailed: f.dialFailed,
 		serverCPU: w.serverCPU, rssMiB: float64(w.rssKiB) / 1024, clientCPU: w.clientCPU,
 		pusherCPU: w.pusherCPU, pushRate: w.pushRate, lost: w.lost, load: loadAvg(), firstErr: f.firstErr}
-	var ended error
-	if r.dead, ended = f.dead(); r.firstErr == nil {
-		r.firstErr = ended
-	}
+	r.dead, r.endErr = f.dead()
 	for _, x := range rates {
 		if x >= fullRate*src {
 			r.atFull++
@@ -230,12 +229,24 @@ func (r row) logLine() string {
 	s := fmt.Sprintf("%s N=%d: %d/%d at full rate, min %.2f median %.2f Mbit/s (pushed %.2f), vionet %.1f%% CPU, %.1f MiB, client %.1f%%, load %s",
 		r.proto, r.n, r.atFull, r.n, r.minRate/1e6, r.medRate/1e6, r.pushRate/1e6, r.serverCPU, r.rssMiB, r.clientCPU, r.load)
 	if r.dialFailed > 0 || r.dead > 0 {
-		s += fmt.Sprintf(" (%d dials failed, %d readers ended: %v)", r.dialFailed, r.dead, r.firstErr)
+		s += " (" + r.failures() + ")"
 	}
 	if r.lost > 0 {
 		s += fmt.Sprintf(" (%d RTP packets lost in the window)", r.lost)
 	}
 	return s
+}
+
+// failures describes failed dials and readers that ended.
+func (r row) failures() string {
+	var parts []string
+	if r.dialFailed > 0 {
+		parts = append(parts, fmt.Sprintf("%d dials failed, first: %v", r.dialFailed, r.firstErr))
+	}
+	if r.dead > 0 {
+		parts = append(parts, fmt.Sprintf("%d readers ended, first: %v", r.dead, r.endErr))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -226,10 +226,10 @@ func printTable(rows []row, src fileInfo) {
 			r.proto, r.n, full, fmt.Sprintf("%.0f%%", 100*float64(r.atFull)/float64(r.n)), r.minRate/1e6, r.medRate/1e6,
 			r.pushRate/1e6, r.serverCPU, r.cpuPer, r.rssMiB, r.kibPer, r.clientCPU, r.pusherCPU, r.load)
 		if r.dialFailed > 0 || r.dead > 0 {
-			fmt.Printf("         %d dials failed, %d readers ended: %v\n", r.dialFailed, r.dead, r.firstErr)
+			fmt.Printf("          %s\n", r.failures())
 		}
 		if r.lost > 0 {
-			fmt.Printf("         readers found %d RTP packets missing in the window (%.0f per reader)\n",
+			fmt.Printf("          readers found %d RTP packets missing in the window (%.0f per reader)\n",
 				r.lost, float64(r.lost)/float64(r.n))
 		}
 	}

@@ -125,8 +125,9 @@ func (r *rtspReader) start(ctx context.Context, rawURL string, onPacket func(*rt
 	if err := r.c.Start(); err != nil {
 		return err
 	}
+	// ctx bounds the set-up: its end closes the client. Once PLAY succeeded, a ctx that
+	// ended meanwhile still counts as a failed set-up (the client is being closed).
 	stop := context.AfterFunc(ctx, r.c.Close)
-	defer stop()
 	desc, _, err := r.c.Describe(u)
 	if err != nil {
 		r.c.Close()
@@ -145,6 +146,10 @@ func (r *rtspReader) start(ctx context.Context, rawURL string, onPacket func(*rt
 	if _, err := r.c.Play(nil); err != nil {
 		r.c.Close()
 		return fmt.Errorf("play: %w", err)
+	}
+	if !stop() {
+		r.c.Close()
+		return fmt.Errorf("play: %w", ctx.Err())
 	}
 	go func() {
 		err := r.c.Wait()
@@ -179,13 +184,32 @@ func dialRTMP(ctx context.Context, rawURL string) (reader, error) {
 	return r, nil
 }
 
+// start connects and plays. The set-up is bounded by a deadline on the connection taken
+// from ctx, not by ctx itself: gortmplib's Client closes the connection when its context
+// ends, and a context ending just as Initialize returns could close a reader that has
+// started.
 func (r *rtmpReader) start(ctx context.Context, rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return err
 	}
-	r.c = &gortmplib.Client{URL: u}
-	return r.c.Initialize(ctx)
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(15 * time.Second)
+	}
+	var nc net.Conn
+	r.c = &gortmplib.Client{URL: u, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{Deadline: deadline}).DialContext(ctx, network, addr)
+		if err == nil {
+			_ = c.SetDeadline(deadline)
+			nc = c
+		}
+		return c, err
+	}}
+	if err := r.c.Initialize(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	return nc.SetDeadline(time.Time{})
 }
 
 // loop reads messages until the connection ends, with a 10 s read deadline renewed once a second.

@@ -170,7 +170,7 @@ type server struct {
 	mu       sync.Mutex
 	warnings map[string]int // WARN/ERROR log lines by level and message
 	example  map[string]string
-	raw      []string // first non-JSON lines (a panic)
+	raw      []string // first non-JSON lines verbatim (a panic at start)
 }
 
 // startServer runs `vionet serve` with s and returns once its API and media listeners
@@ -236,9 +236,20 @@ func (srv *server) readLog(r io.Reader, pprofCh chan<- string) {
 		line := sc.Bytes()
 		var rec struct{ Level, Msg, Addr string }
 		if json.Unmarshal(line, &rec) != nil {
+			// Not slog: a panic, or a library logging through the log package
+			// ("2006/01/02 15:04:05 text"), counted by its text.
+			str := string(line)
+			k := "RAW " + str
+			if len(str) > 20 && str[4] == '/' && str[7] == '/' && str[13] == ':' {
+				k = "RAW " + str[20:]
+			}
 			srv.mu.Lock()
 			if len(srv.raw) < 40 {
-				srv.raw = append(srv.raw, string(line))
+				srv.raw = append(srv.raw, str)
+			}
+			srv.warnings[k]++
+			if _, ok := srv.example[k]; !ok {
+				srv.example[k] = str
 			}
 			srv.mu.Unlock()
 			continue
@@ -281,9 +292,6 @@ func (srv *server) logSummary() []string {
 		out = append(out, fmt.Sprintf("%6d × %s   e.g. %s", n, k, truncate(srv.example[k], 300)))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] > out[j] })
-	for _, l := range srv.raw {
-		out = append(out, "raw: "+truncate(l, 300))
-	}
 	return out
 }
 
