@@ -75,6 +75,14 @@ type Config struct {
 	ThawDelay        time.Duration `conf:"thaw-delay" help:"how long unfreezing archived recordings takes before the msgType 6 push"`
 	FFmpeg           string        `conf:"ffmpeg" help:"ffmpeg binary used to make thumbnails and snapshots"`
 
+	S3Endpoint  string `conf:"s3-endpoint" help:"S3-compatible server (host:port, or an http:// or https:// URL) for pictures, recordings, downloads and clips; empty: local disk under data-dir/files"`
+	S3Bucket    string `conf:"s3-bucket" help:"S3 bucket (created if missing)"`
+	S3AccessKey string `conf:"s3-access-key" help:"S3 access key"`
+	S3SecretKey string `conf:"s3-secret-key" help:"S3 secret key"`
+	S3Region    string `conf:"s3-region" help:"S3 region; empty: us-east-1 or what the server reports"`
+	S3SSL       bool   `conf:"s3-ssl" help:"talk HTTPS to s3-endpoint"`
+	S3Prefix    string `conf:"s3-prefix" help:"prefix of every object name, for installations sharing a bucket"`
+
 	LogLevel        string        `conf:"log-level" help:"debug, info, warn or error"`
 	ShutdownTimeout time.Duration `conf:"shutdown-timeout" help:"grace period for in-flight requests on SIGTERM"`
 }
@@ -120,6 +128,7 @@ func Defaults() Config {
 		RetentionDay:         24 * time.Hour,
 		ThawDelay:            2 * time.Second,
 		FFmpeg:               "ffmpeg",
+		S3Bucket:             "vionet",
 		LogLevel:             "info",
 		ShutdownTimeout:      10 * time.Second,
 	}
@@ -163,6 +172,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MediaHTTPAddr == "" {
 		errs = append(errs, errors.New("media-http-addr is required (HLS, HTTP-FLV and pictures are served there)"))
+	}
+	if c.S3Endpoint != "" && (c.S3Bucket == "" || c.S3AccessKey == "" || c.S3SecretKey == "") {
+		errs = append(errs, errors.New("s3-endpoint needs s3-bucket, s3-access-key and s3-secret-key"))
 	}
 	if c.PushWorkers <= 0 {
 		errs = append(errs, errors.New("push-workers must be positive"))

@@ -41,7 +41,8 @@ type media struct {
 	rtmp    *rtmp.Server
 	hls     *hls.Handler
 	flv     *httpflv.Handler
-	files   *files.Local
+	files   files.Store
+	loc     *localizer // local files of the store for the recorder and the player
 	pulls   *pulls
 	httpLn  net.Listener
 	httpSrv *http.Server
@@ -61,7 +62,7 @@ func openMedia(cfg conf.Config, a *app.App, streams app.StreamDriver, reg promet
 		return nil, err
 	}
 	m.hub = hub.New(hub.Options{OnEvent: m.onHubEvent})
-	if m.files, err = files.NewLocal(filepath.Join(cfg.DataDir, "files")); err != nil {
+	if m.files, m.loc, err = openFiles(cfg, m.log); err != nil {
 		return nil, err
 	}
 	if m.ingest, err = newReceiver(cfg, m.hub, m.log); err != nil {
@@ -99,8 +100,8 @@ func openMedia(cfg conf.Config, a *app.App, streams app.StreamDriver, reg promet
 	}, liveFailures(reg))
 	a.SetStreamDriver(streams)
 	a.SetRecording(app.RecordingOptions{
-		Recorder:     recorderAdapter{hub: m.hub, files: m.files, segment: cfg.RecordSegment, log: m.log.With("component", "recorder")},
-		Player:       playerAdapter{hub: m.hub, files: m.files, ffmpeg: cfg.FFmpeg, log: m.log.With("component", "playback")},
+		Recorder:     recorderAdapter{hub: m.hub, files: m.loc, segment: cfg.RecordSegment, log: m.log.With("component", "recorder")},
+		Player:       playerAdapter{hub: m.hub, files: m.loc, ffmpeg: cfg.FFmpeg, log: m.log.With("component", "playback")},
 		RetentionDay: cfg.RetentionDay, ArchiveAfter: cfg.ArchiveAfter, ThawDelay: cfg.ThawDelay,
 	})
 	registerMediaMetrics(reg, m)

@@ -13,44 +13,46 @@ import (
 
 	"github.com/vionet/vionet/internal/app"
 	"github.com/vionet/vionet/internal/domain"
-	"github.com/vionet/vionet/internal/files"
 	"github.com/vionet/vionet/internal/media/hub"
 	"github.com/vionet/vionet/internal/media/playback"
 	"github.com/vionet/vionet/internal/media/recorder"
 	"github.com/vionet/vionet/internal/media/snapshot"
 )
 
-// recorderAdapter is app.Recorder over the fMP4 recorder, writing into the local file store.
+// recorderAdapter is app.Recorder over the fMP4 recorder, writing into the local file store
+// (or S3's spool, see localizer).
 type recorderAdapter struct {
 	hub     *hub.Hub
-	files   *files.Local
+	files   *localizer
 	segment time.Duration
 	log     *slog.Logger
 }
 
 func (r recorderAdapter) Record(path, prefix string, onSegment func(app.Segment)) (app.RecordingRun, error) {
-	dir, err := r.files.Path(prefix)
+	dir, err := r.files.dir(prefix)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return recorder.Start(context.Background(), recorder.Options{
+	up := r.files.uploader(prefix, func(s recorder.Segment) { onSegment(r.segmentOf(prefix, s)) })
+	return up.run(recorder.Start(context.Background(), recorder.Options{
 		Hub: r.hub, Path: path, Dir: dir, MaxSegment: r.segment, Wait: time.Hour,
-		OnSegment: func(s recorder.Segment) { onSegment(r.segmentOf(prefix, s)) },
+		OnSegment: up.closed,
 		OnError:   func(err error) { r.log.Warn("recorder", "path", path, "err", err) },
 		Logger:    r.log,
-	})
+	}))
 }
 
 func (r recorderAdapter) segmentOf(prefix string, s recorder.Segment) app.Segment {
 	return app.Segment{Key: prefix + "/" + filepath.Base(s.Path), Start: s.Start, End: s.End, Size: s.Size}
 }
 
-// Segments finishes the files a crash left open, then lists every segment under prefix.
+// Segments finishes the files a crash left open, then lists every segment under prefix
+// (with S3: every segment left in the spool, uploaded first).
 func (r recorderAdapter) Segments(ctx context.Context, prefix string) ([]app.Segment, error) {
-	root, err := r.files.Path(prefix)
+	root, err := r.files.dir(prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +83,12 @@ func (r recorderAdapter) Segments(ctx context.Context, prefix string) ([]app.Seg
 				r.log.Warn("unreadable recording", "file", m, "err", err)
 				continue
 			}
-			out = append(out, r.segmentOf(keyPrefix, s))
+			seg := r.segmentOf(keyPrefix, s)
+			if err := r.files.settle(ctx, seg.Key, m); err != nil {
+				r.log.Warn("recording not stored", "file", m, "err", err)
+				continue
+			}
+			out = append(out, seg)
 		}
 	}
 	return out, nil
@@ -90,45 +97,30 @@ func (r recorderAdapter) Segments(ctx context.Context, prefix string) ([]app.Seg
 // playerAdapter is app.Player over the playback package.
 type playerAdapter struct {
 	hub    *hub.Hub
-	files  *files.Local
+	files  *localizer
 	ffmpeg string
 	log    *slog.Logger
 }
 
-func (p playerAdapter) segments(recs []domain.Recording) ([]playback.Segment, error) {
-	out := make([]playback.Segment, 0, len(recs))
-	for _, r := range recs {
-		path, err := p.files.Path(r.FileKey)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, playback.Segment{Path: path, Start: r.Start, End: r.End})
-	}
-	return out, nil
-}
-
 func (p playerAdapter) Play(ctx context.Context, path string, recs []domain.Recording, from, to time.Time, speed float64) (app.PlaySession, error) {
-	segs, err := p.segments(recs)
+	segs, feed, err := p.files.stream(ctx, recs, from, speed)
 	if err != nil {
 		return nil, err
 	}
 	// The session outlives the request that started it: it ends by itself, or on Close.
-	return playback.Publish(context.WithoutCancel(ctx), playback.Options{Hub: p.hub, Path: path, Segments: segs, From: from, To: to, Speed: speed, Logger: p.log})
+	return feed.follow(playback.Publish(context.WithoutCancel(ctx), playback.Options{Hub: p.hub, Path: path, Segments: segs, From: from, To: to, Speed: speed, Logger: p.log}))
 }
 
 func (p playerAdapter) Export(ctx context.Context, key string, recs []domain.Recording, from, to time.Time) (app.Segment, error) {
-	segs, err := p.segments(recs)
+	segs, release, err := p.files.segments(ctx, recs)
 	if err != nil {
 		return app.Segment{}, err
 	}
-	dst, err := p.files.Path(key)
+	defer release()
+	tmp, commit, err := p.files.exportTo(key)
 	if err != nil {
 		return app.Segment{}, err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return app.Segment{}, err
-	}
-	tmp := dst + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return app.Segment{}, err
@@ -138,7 +130,7 @@ func (p playerAdapter) Export(ctx context.Context, key string, recs []domain.Rec
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, dst) // a reader never sees a half-written MP4
+		err = commit(ctx)
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
@@ -148,10 +140,11 @@ func (p playerAdapter) Export(ctx context.Context, key string, recs []domain.Rec
 }
 
 func (p playerAdapter) Picture(ctx context.Context, recs []domain.Recording, at time.Time, w, h int) ([]byte, error) {
-	segs, err := p.segments(recs)
+	segs, release, err := p.files.picture(ctx, recs, at)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	codec, config, au, err := playback.Thumbnail(ctx, segs, at)
 	if err != nil {
 		return nil, err
