@@ -55,6 +55,18 @@ ensure_deps() {
 }
 ensure_deps
 
+# versitygw: the S3-compatible server the S3 tests start (they skip without it). Built once
+# into $(go env GOPATH)/bin and kept there (the build cache makes a rebuild cheap too).
+ensure_versitygw() {
+	local bin
+	bin="$(go env GOPATH | cut -d: -f1)/bin/versitygw"
+	[[ -x $bin ]] && return 0
+	say "installing versitygw (go install, ~90 s the first time)"
+	GOBIN=$(dirname "$bin") go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 ||
+		die "go install versitygw failed"
+}
+ensure_versitygw
+
 # ---- arguments ------------------------------------------------------------
 test_args=("$@")
 pkgs=()
