@@ -2,6 +2,7 @@ package recorder
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func TestPublisherGoneAndBack(t *testing.T) {
 		waitReaders(t, h, 1)
 		mediatest.Feed(context.Background(), pub, sample, 1)
 		pub.Close()
-		col.wait(t, 1, 5*time.Second)
+		col.wait(t, 1, 10*time.Second)
 		time.Sleep(500 * time.Millisecond)
 	}
 	segs := col.list()
@@ -99,7 +100,7 @@ func TestTimestampJumps(t *testing.T) {
 		}
 	}
 	pub.Close()
-	col.wait(t, 3, 5*time.Second)
+	col.wait(t, 3, 10*time.Second)
 	segs := col.list()
 	if len(segs) != 3 {
 		t.Fatalf("%d segments: %+v", len(segs), segs)
@@ -137,7 +138,7 @@ func TestHubDrop(t *testing.T) {
 	release := make(chan struct{})
 	first := true
 	rec := startRecorder(t, h, t.TempDir(), col, func(o *Options) {
-		o.QueueSize = 16
+		o.QueueSize = 40
 		o.OnSegment = func(s Segment) {
 			if first {
 				first = false
@@ -146,31 +147,31 @@ func TestHubDrop(t *testing.T) {
 			col.onSegment(s)
 		}
 	})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before rec.Close, should the test fail while it is stalled
 	waitReaders(t, h, 1)
-	for _, u := range units[:26] { // keyframe at 1 s cuts the first segment
+	// Each batch fits in the queue unless the recorder is stalled.
+	for _, u := range units[:26] { // the keyframe at 1 s cuts the first segment
 		pub.Write(u)
-		time.Sleep(time.Millisecond)
 	}
 	waitFor(t, "the first cut", func() bool { return rec.Stats().Fragments == 1 })
-	for _, u := range units[26:50] { // 16 are queued, 8 dropped
+	for _, u := range units[26:75] { // 40 are queued, 66..74 dropped
 		pub.Write(u)
 	}
-	close(release)
-	col.wait(t, 1, 5*time.Second)
-	time.Sleep(200 * time.Millisecond) // the recorder drains its queue
-	// The hub resumes on the keyframe at 2 s.
-	for _, u := range units[50:] {
+	unblock()
+	col.wait(t, 2, 10*time.Second) // the second cut: unit 50 is out of the queue
+	for _, u := range units[75:] { // the hub resumes on the keyframe at 3 s
 		pub.Write(u)
-		time.Sleep(time.Millisecond)
 	}
 	pub.Close()
-	col.wait(t, 3, 5*time.Second)
+	col.wait(t, 2, 10*time.Second)
 	rec.Close()
 	segs := col.list()
 	if len(segs) != 4 {
 		t.Fatalf("%d segments: %+v", len(segs), segs)
 	}
-	want := []int{25, 17, 25, 25} // cut at 1 s, drop at 1.68 s, cut at 3 s
+	want := []int{25, 25, 16, 25} // cut at 1 s and 2 s, gap after 2.6 s
 	for i, seg := range segs {
 		_, us := readAll(t, seg.Path)
 		checkContinuous(t, seg.Path, us)
@@ -179,7 +180,7 @@ func TestHubDrop(t *testing.T) {
 		}
 		ffdecode(t, seg.Path)
 	}
-	if st := rec.Stats(); st.Dropped != 8 || st.Gaps != 2 {
+	if st := rec.Stats(); st.Dropped != 9 || st.Gaps != 2 {
 		t.Errorf("stats %+v", st)
 	}
 }

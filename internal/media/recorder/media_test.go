@@ -128,7 +128,7 @@ func TestVideoAndAAC(t *testing.T) {
 		pub.Write(u)
 	}
 	pub.Close()
-	col.wait(t, 2, 5*time.Second)
+	col.wait(t, 2, 10*time.Second)
 	var video, audio []hub.Unit
 	for i, seg := range col.list() {
 		if !seg.HasAudio || seg.Codec != hub.H264 {
@@ -182,7 +182,7 @@ func TestAudioOnly(t *testing.T) {
 		pub.Write(u)
 	}
 	pub.Close()
-	col.wait(t, 2, 5*time.Second)
+	col.wait(t, 2, 10*time.Second)
 	segs := col.list()
 	var audio []hub.Unit
 	for i, seg := range segs {
@@ -243,7 +243,7 @@ func TestG711NotRecorded(t *testing.T) {
 		pub.Write(u)
 	}
 	pub.Close()
-	col.wait(t, 1, 5*time.Second)
+	col.wait(t, 1, 10*time.Second)
 	seg := col.list()[0]
 	if seg.HasAudio || seg.Duration() != 2*time.Second {
 		t.Errorf("segment %+v", seg)
@@ -274,7 +274,7 @@ func TestParameterSetChange(t *testing.T) {
 		pub.Write(u)
 	}
 	pub.Close()
-	col.wait(t, 2, 5*time.Second)
+	col.wait(t, 2, 10*time.Second)
 	segs := col.list()
 	for i, want := range []int{320, 160} {
 		p := ffprobe(t, segs[i].Path)
@@ -310,7 +310,7 @@ func TestPTSOffsets(t *testing.T) {
 		pub.Write(u)
 	}
 	pub.Close()
-	col.wait(t, 1, 5*time.Second)
+	col.wait(t, 1, 10*time.Second)
 	_, units := readAll(t, col.list()[0].Path)
 	compareUnits(t, sample.Units, units, videoTrackID)
 }

@@ -36,7 +36,7 @@ func TestRecordRealTime(t *testing.T) {
 			const loops = 2
 			mediatest.Feed(context.Background(), pub, sample, loops)
 			pub.Close()
-			col.wait(t, 4, 5*time.Second)
+			col.wait(t, 4, 10*time.Second)
 			rec.Close()
 
 			segs := col.list()

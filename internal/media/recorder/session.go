@@ -101,7 +101,7 @@ func (s *session) resumed(delta, prev time.Duration) bool {
 }
 
 func (s *session) video(u *hub.Unit) {
-	if len(u.Data) == 0 {
+	if !hasNAL(u.Data) { // an empty sample would make the fragment unreadable
 		s.r.c.skipped.Add(1)
 		return
 	}
@@ -161,6 +161,13 @@ func (s *session) audio(u *hub.Unit) {
 		// Audio follows the video's segments; it cannot start one, and what
 		// would go before the segment start or backwards is left out.
 		if !w.isOpen() || u.DTS < w.zero || (s.haveAudio && u.DTS < s.lastAudio) {
+			s.r.c.skipped.Add(1)
+			return
+		}
+		if u.DTS-s.lastVideo > maxPendingSpan || w.pendingBytes()+len(u.Data) > maxPendingBytes {
+			// The video stalled: the fragment it would close must not grow on.
+			s.r.log.Warn("video stalled, segment ended", "pending", w.pendingBytes())
+			s.end(true)
 			s.r.c.skipped.Add(1)
 			return
 		}
@@ -272,4 +279,14 @@ func (s *session) end(gap bool) {
 	if ok {
 		s.r.closed(seg)
 	}
+}
+
+// hasNAL reports whether the Annex-B access unit au holds a NAL unit.
+func hasNAL(au []byte) bool {
+	found := false
+	h26x.ForEachNAL(au, func([]byte) bool {
+		found = true
+		return false
+	})
+	return found
 }

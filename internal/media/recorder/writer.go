@@ -92,8 +92,9 @@ func (w *writer) open(p *plan, params h26x.ParamSets, start time.Time, zero time
 	// never starts before it ended.
 	start = time.UnixMilli(start.Add(time.Millisecond - 1).UnixMilli())
 	var f *os.File
+	var name string
 	for range 1000 {
-		name := filepath.Join(w.dir, fileName(start, partExt))
+		name = filepath.Join(w.dir, fileName(start, partExt))
 		if _, err = os.Lstat(strings.TrimSuffix(name, ".part")); err == nil {
 			start = start.Add(time.Millisecond)
 			continue
@@ -110,7 +111,7 @@ func (w *writer) open(p *plan, params h26x.ParamSets, start time.Time, zero time
 		break
 	}
 	if f == nil {
-		return fmt.Errorf("recorder: no free file name near %s", w.part)
+		return fmt.Errorf("recorder: no free file name up to %s", name)
 	}
 	if _, err := f.Write(w.out.Bytes()); err != nil {
 		f.Close()
@@ -192,10 +193,10 @@ func (w *writer) pendingSpan() time.Duration {
 	return 0
 }
 
-// flush writes the fragment being assembled. next is the hub DTS of the
-// video unit that follows it (the keyframe that closed it), which gives the
-// last video sample its exact duration; next < 0 means unknown (the
-// segment ends), and the last duration is estimated.
+// flush writes the fragment being assembled. If known, next is the hub DTS
+// of the video unit that follows it (the keyframe that closed it), which
+// gives the last video sample its exact duration; otherwise (the segment
+// ends at a gap) the last duration repeats the one before.
 func (w *writer) flush(next time.Duration, known bool) error {
 	if !w.pending() {
 		return nil
