@@ -184,3 +184,57 @@ func TestHubDrop(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestStalledStream: a fragment may not grow without end. Video without a
+// keyframe for over 30 s, or audio going on while the video stalls, ends
+// the segment; recording resumes at the next keyframe.
+func TestStalledStream(t *testing.T) {
+	t.Parallel()
+	sample := mediatest.Load(hub.H264)
+	atrack, aunits := aacSample(t, 1, 8000, "1")
+	key, inter := sample.Units[0], sample.Units[1]
+	frame := time.Second / mediatest.FPS
+	at := func(u hub.Unit, n int) hub.Unit {
+		u.PTS, u.DTS = time.Duration(n)*frame, time.Duration(n)*frame
+		return u
+	}
+	h := hub.New(hub.Options{})
+	pub, err := h.Publish(testPath, []hub.Track{sample.Track, atrack})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := newSegments()
+	rec := startRecorder(t, h, t.TempDir(), col, func(o *Options) {
+		o.MaxSegment = time.Minute
+		o.QueueSize = 4096 // everything fits: no drop however slow the machine
+	})
+	waitReaders(t, h, 1)
+	// 31 s without a keyframe, then a keyframe.
+	pub.Write(at(key, 0))
+	for n := 1; n < 31*mediatest.FPS; n++ {
+		pub.Write(at(inter, n))
+	}
+	n := 31 * mediatest.FPS
+	pub.Write(at(key, n))
+	// Then audio only for 31 s (the video stalls), then a keyframe.
+	audio := aunits[0]
+	step := time.Duration(1024) * time.Second / 8000
+	for i := 1; time.Duration(i)*step <= 31*time.Second; i++ {
+		audio.PTS = time.Duration(n)*frame + time.Duration(i)*step
+		audio.DTS = audio.PTS
+		pub.Write(audio)
+	}
+	pub.Write(at(key, n+33*mediatest.FPS))
+	pub.Close()
+	col.wait(t, 3, 10*time.Second)
+	segs := col.list()
+	if len(segs) != 3 {
+		t.Fatalf("%d segments: %+v", len(segs), segs)
+	}
+	if d := segs[0].Duration(); d < 29*time.Second || d > 31*time.Second {
+		t.Errorf("first segment lasts %v", d)
+	}
+	if st := rec.Stats(); st.Gaps != 3 || st.Dropped != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}

@@ -164,8 +164,11 @@ func (s *session) audio(u *hub.Unit) {
 			s.r.c.skipped.Add(1)
 			return
 		}
-		if u.DTS-s.lastVideo > maxPendingSpan || w.pendingBytes()+len(u.Data) > maxPendingBytes {
-			// The video stalled: the fragment it would close must not grow on.
+		if w.pendingAudioSpan(u.DTS) > maxPendingSpan || w.pendingBytes()+len(u.Data) > maxPendingBytes {
+			// Audio kept coming but the video stalled: the fragment its next
+			// keyframe would close must not grow on. (Measured on the audio
+			// clock alone, so that an offset between the tracks' clocks
+			// does not count as a stall.)
 			s.r.log.Warn("video stalled, segment ended", "pending", w.pendingBytes())
 			s.end(true)
 			s.r.c.skipped.Add(1)
