@@ -39,14 +39,15 @@ import (
 const (
 	// segmentCacheBytes bounds the downloaded segments kept for reuse.
 	segmentCacheBytes = 2 << 30
-	// uploadDrain is how long closing a recording run keeps trying to upload its last
-	// segments; what is left stays in the spool for the next start.
-	uploadDrain = 10 * time.Second
 	// uploadRetryMax is the longest pause between attempts to upload a segment.
 	uploadRetryMax = 30 * time.Second
 	// prefetchPoll is how often playback's prefetcher looks at the playing position.
 	prefetchPoll = 250 * time.Millisecond
 )
+
+// uploadDrain is how long closing a recording run keeps trying to upload its last segments;
+// what is left stays in the spool for the next start. (A variable for tests.)
+var uploadDrain = 10 * time.Second
 
 // openFiles opens the node's file store (S3 when s3-endpoint is set, else data-dir/files)
 // and the localizer the recorder and the player use with it.
@@ -120,7 +121,7 @@ func (l *localizer) settle(ctx context.Context, key, path string) error {
 // uploader returns what a recording run hands its closed segments to: it calls report at
 // once with the local store, and after the upload with S3.
 func (l *localizer) uploader(prefix string, report func(recorder.Segment)) *uploader {
-	u := &uploader{l: l, prefix: prefix, report: report}
+	u := &uploader{l: l, prefix: prefix, report: report, drain: uploadDrain}
 	if l.s3 != nil {
 		u.wake, u.closing, u.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
 		go u.loop()
@@ -134,6 +135,7 @@ type uploader struct {
 	l       *localizer
 	prefix  string
 	report  func(recorder.Segment)
+	drain   time.Duration // uploadDrain
 	mu      sync.Mutex
 	queue   []recorder.Segment
 	wake    chan struct{}
@@ -189,7 +191,7 @@ func (u *uploader) loop() {
 			return
 		}
 		select {
-		case <-time.After(uploadDrain):
+		case <-time.After(u.drain):
 			cancel()
 		case <-u.done:
 		}

@@ -120,8 +120,8 @@ func (s *s3Server) recordingObjects() map[string]string {
 }
 
 // With s3-endpoint set, recordings, downloads and pictures live in the bucket: a recorded
-// camera's segments appear there and are listed, a thumbnail, a 4.4.1.8 picture and an MP4
-// download are served from it, playback by time plays across segments, segments recorded
+// camera's segments appear there and are listed, a thumbnail, a 4.4.1.8 picture, an MP4
+// download and a clip are served from it, playback by time plays across segments, segments recorded
 // while the server is down wait in the spool and are uploaded and indexed after a kill -9,
 // and a graceful stop leaves the spool empty.
 func TestS3Storage(t *testing.T) {
@@ -212,6 +212,28 @@ func TestS3Storage(t *testing.T) {
 		t.Fatalf("playback of %.2f s of recordings lasted %.2f s", want, got)
 	}
 	t.Logf("playback of %.2f s of recordings from the bucket lasted %.2f s", want, got)
+
+	// A clip across the segments: exported from the bucket's segments into it.
+	clipFrom, clipTo := from.Add(time.Second), to.Add(-time.Second)
+	task, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: cam.DeviceSn, StartTime: ms(clipFrom), EndTime: ms(clipTo), StorageType: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st *sdk.ClipStatus
+	eventually(t, 30*time.Second, "clip done", func() bool {
+		st, err = c.GetClip(ctx(t), cam.DeviceSn, task, 0)
+		return err == nil && st.Status != "2"
+	})
+	if st.Status != "1" || len(st.FileList) != 1 {
+		t.Fatalf("clip: %+v", st)
+	}
+	if got, want := duration(t, st.FileList[0].FileAddr), clipTo.Sub(clipFrom).Seconds(); got < want-1 || got > want+2.5 {
+		t.Fatalf("clip lasts %.2f s for a %.2f s range", got, want)
+	}
+	wantJPEG(t, st.FileList[0].FileThumbnail, 320, 240)
+	if n := len(s3.objects(s3Prefix + "/clips/" + k.AppID + "/")); n != 2 {
+		t.Errorf("%d clip objects in the bucket, want 2 (MP4 and thumbnail)", n)
+	}
 
 	// The server goes away while recording: segments wait in the spool. vionet is killed,
 	// the server comes back, and the restart uploads and indexes what the spool holds.
