@@ -296,6 +296,8 @@ func (l *localizer) fetch(ctx context.Context, recs []domain.Recording, need fun
 		switch {
 		case l.local != nil:
 			path, err = l.local.Path(r.FileKey)
+		case !validKey(l.s3, r.FileKey):
+			err = files.ErrBadKey
 		case need(i):
 			var rel func()
 			path, rel, err = l.cache.acquire(ctx, r.FileKey)
@@ -315,6 +317,11 @@ func (l *localizer) fetch(ctx context.Context, recs []domain.Recording, need fun
 		out = append(out, playback.Segment{Path: path, Start: r.Start, End: r.End})
 	}
 	return out, release, nil
+}
+
+func validKey(s *files.S3, key string) bool {
+	_, err := s.Object(key)
+	return err == nil
 }
 
 // stream gives playback of recs from from its segments: with S3 the first one played is
