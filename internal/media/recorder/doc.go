@@ -15,7 +15,11 @@
 //	...
 //
 // Every fragment starts on a video keyframe and holds one GOP, plus the
-// audio that arrived with it; an audio-only path gets a fragment about every
+// audio whose DTS falls before the next keyframe (audio is held until that
+// keyframe arrives, so frames that arrive a little ahead of the video still
+// land in the right fragment; a segment keeps up to 1 s of audio that
+// arrived before its first keyframe, and audio older than a segment's
+// start is dropped); an audio-only path gets a fragment about every
 // second. Samples carry their duration (DTS step) and PTS offset; video
 // samples are 4-byte length-prefixed NAL units (the Annex-B access units of
 // the hub, parameter sets included when the camera sends them in band) and

@@ -111,7 +111,7 @@ func splitTracks(units []hub.Unit, off time.Duration) (video, audio []hub.Unit) 
 }
 
 // TestVideoAndAAC records H.264 with AAC: both tracks in every segment,
-// ffprobe sees both, and every audio frame comes back once.
+// ffprobe sees both, and every audio frame comes back once, in DTS order.
 func TestVideoAndAAC(t *testing.T) {
 	t.Parallel()
 	sample := mediatest.Load(hub.H264)
@@ -124,7 +124,14 @@ func TestVideoAndAAC(t *testing.T) {
 	col := newSegments()
 	startRecorder(t, h, t.TempDir(), col, nil)
 	waitReaders(t, h, 1)
-	for _, u := range interleave(sample.Units, aunits) {
+	// Audio arrives 50 ms ahead of the video of the same time, as a camera
+	// that buffers its encoded video might send it: around each keyframe a
+	// few audio frames come before it but belong after it.
+	ahead := shifted(aunits, -50*time.Millisecond)
+	for _, u := range interleave(sample.Units, ahead) {
+		if u.Track == atrack.ID {
+			u.PTS, u.DTS = u.PTS+50*time.Millisecond, u.DTS+50*time.Millisecond
+		}
 		pub.Write(u)
 	}
 	pub.Close()

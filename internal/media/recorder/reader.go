@@ -21,7 +21,8 @@ type SegmentReader struct {
 	start  time.Time
 	tracks []hub.Track
 	buf    []byte     // current fragment, reused
-	queue  []hub.Unit // decoded units not returned yet
+	queue  []hub.Unit // decoded units not returned yet, of one fragment
+	next   []hub.Unit // those of the fragment after it
 	err    error      // sticky
 }
 
@@ -89,20 +90,40 @@ func (r *SegmentReader) Start() time.Time { return r.start }
 // segment start; video Data is an Annex-B access unit, audio Data a raw
 // frame. It returns io.EOF after the last unit, ErrTruncated if the file
 // ends inside a fragment and ErrCorrupt (wrapped) for a malformed one.
+//
+// Units are sorted within a fragment and merged with the next fragment's:
+// audio that arrived on the other side of a keyframe than its timestamp
+// says comes out in its place.
 func (r *SegmentReader) Next() (hub.Unit, error) {
 	for len(r.queue) == 0 {
-		if r.err != nil {
+		if len(r.next) == 0 && r.err != nil {
 			return hub.Unit{}, r.err
 		}
-		r.err = r.readFragment()
+		r.queue, r.next = r.next, r.queue[:0]
+		r.fill()
 	}
-	u := r.queue[0]
-	r.queue[0] = hub.Unit{}
-	r.queue = r.queue[1:]
+	if len(r.next) == 0 {
+		r.fill()
+	}
+	src := &r.queue
+	if len(r.next) > 0 && r.next[0].DTS < r.queue[0].DTS {
+		src = &r.next
+	}
+	u := (*src)[0]
+	(*src)[0] = hub.Unit{}
+	*src = (*src)[1:]
 	return u, nil
 }
 
-// readFragment decodes the next fragment into r.queue.
+// fill decodes fragments into r.next until it holds units or the file ends
+// (r.err is then set; the units read so far are still returned).
+func (r *SegmentReader) fill() {
+	for len(r.next) == 0 && r.err == nil {
+		r.err = r.readFragment()
+	}
+}
+
+// readFragment decodes the next fragment into r.next.
 func (r *SegmentReader) readFragment() error {
 	start, end, err := nextFragment(r.f, r.off, r.size)
 	if err != nil {
@@ -116,8 +137,9 @@ func (r *SegmentReader) readFragment() error {
 	if _, err := r.f.ReadAt(r.buf, start); err != nil {
 		return fmt.Errorf("recorder: read fragment: %w", err)
 	}
-	r.queue, _, err = decodeFragment(r.buf, r.tracks, r.queue[:0], true)
+	r.next, _, err = decodeFragment(r.buf, r.tracks, r.next[:0], true)
 	if err != nil {
+		r.next = r.next[:0]
 		return err
 	}
 	r.off = end

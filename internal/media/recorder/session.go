@@ -27,6 +27,13 @@ type session struct {
 	lastAudio, audioDelta time.Duration
 	haveAudio             bool
 
+	// held is the audio of a path with video not given to the writer yet.
+	// A fragment ends at a keyframe, and only then is it known which audio
+	// belongs in it: audio often arrives a little ahead of or behind the
+	// video of the same instant, so each frame is placed by its DTS.
+	held      []hub.Unit
+	heldBytes int
+
 	dropped     uint64 // rd.Dropped() last seen
 	dropWatch   int    // units left in which to look for the resume point of a drop
 	paramsError bool   // errNoParamSets reported this session
@@ -124,7 +131,9 @@ func (s *session) video(u *hub.Unit) {
 			s.haveVideo = false
 			return
 		}
+		s.release(u.DTS) // held audio from before the start is dropped
 	case u.Keyframe:
+		s.release(u.DTS)
 		ps := h26x.FindParamSets(h26xCodec(s.p.video.Codec), u.Data)
 		changed := ps.Complete(h26xCodec(s.p.video.Codec)) && !sameParamSets(ps, w.params)
 		if u.DTS-w.zero >= s.r.opts.MaxSegment || changed {
@@ -149,70 +158,6 @@ func (s *session) video(u *hub.Unit) {
 		s.videoDelta = delta
 	}
 	s.lastVideo, s.haveVideo = u.DTS, true
-}
-
-func (s *session) audio(u *hub.Unit) {
-	w := s.w
-	if len(u.Data) == 0 {
-		s.r.c.skipped.Add(1)
-		return
-	}
-	if s.p.video != nil {
-		// Audio follows the video's segments; it cannot start one, and what
-		// would go before the segment start or backwards is left out.
-		if !w.isOpen() || u.DTS < w.zero || (s.haveAudio && u.DTS < s.lastAudio) {
-			s.r.c.skipped.Add(1)
-			return
-		}
-		if w.pendingAudioSpan(u.DTS) > maxPendingSpan || w.pendingBytes()+len(u.Data) > maxPendingBytes {
-			// Audio kept coming but the video stalled: the fragment its next
-			// keyframe would close must not grow on. (Measured on the audio
-			// clock alone, so that an offset between the tracks' clocks
-			// does not count as a stall.)
-			s.r.log.Warn("video stalled, segment ended", "pending", w.pendingBytes())
-			s.end(true)
-			s.r.c.skipped.Add(1)
-			return
-		}
-		w.addAudio(u)
-		s.lastAudio, s.haveAudio = u.DTS, true
-		return
-	}
-	delta := u.DTS - s.lastAudio
-	if w.isOpen() {
-		switch {
-		case delta < 0 || delta > maxJump:
-			s.r.log.Info("audio timestamp jump, segment ended", "step", delta)
-			s.end(true)
-		case s.resumed(delta, s.audioDelta):
-			s.r.log.Info("hub dropped units, segment ended at the gap", "step", delta)
-			s.end(true)
-		}
-	}
-	switch {
-	case !w.isOpen():
-		if !s.open(u) {
-			s.r.c.skipped.Add(1)
-			s.haveAudio = false
-			return
-		}
-	case u.DTS-w.zero >= s.r.opts.MaxSegment:
-		s.cut(0, false)
-		if !s.open(u) {
-			s.r.c.skipped.Add(1)
-			s.haveAudio = false
-			return
-		}
-	case w.pendingSpan() >= audioFragment:
-		if err := w.flush(0, false); err != nil {
-			s.r.fail(err)
-		}
-	}
-	w.addAudio(u)
-	if s.haveAudio {
-		s.audioDelta = delta
-	}
-	s.lastAudio, s.haveAudio = u.DTS, true
 }
 
 // open starts a segment with u (a video keyframe, or the first audio frame
@@ -240,8 +185,12 @@ func (s *session) open(u *hub.Unit) bool {
 	if start.Before(s.r.lastEnd) {
 		start = s.r.lastEnd
 	}
-	// Timestamp steps are compared within a segment only.
-	s.haveVideo, s.videoDelta, s.haveAudio, s.audioDelta = false, 0, false, 0
+	// Timestamp steps are compared within a segment only. (The audio of a
+	// path with video is only checked for order, across segments.)
+	s.haveVideo, s.videoDelta = false, 0
+	if s.p.video == nil {
+		s.haveAudio, s.audioDelta = false, 0
+	}
 	if err := s.w.open(&s.p, ps, start, u.DTS); err != nil {
 		if !errors.Is(err, errNoParamSets) || !s.paramsError {
 			s.r.fail(err)
@@ -271,6 +220,9 @@ func (s *session) end(gap bool) {
 	if !s.w.isOpen() {
 		return
 	}
+	// Held audio up to a jump's worth past the last video goes in; what is
+	// further ahead waits for the next segment.
+	s.release(s.lastVideo + maxJump)
 	seg, ok, err := s.w.finish(0, false)
 	if gap {
 		s.r.c.gaps.Add(1)

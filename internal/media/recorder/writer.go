@@ -193,15 +193,6 @@ func (w *writer) pendingSpan() time.Duration {
 	return 0
 }
 
-// pendingAudioSpan is how far the hub DTS dts is from the first audio
-// sample of the fragment being assembled (0 if it has none).
-func (w *writer) pendingAudioSpan(dts time.Duration) time.Duration {
-	if len(w.audio) == 0 {
-		return 0
-	}
-	return dts - w.zero - fromTicks(w.audio[0].dts, w.audioRate)
-}
-
 // flush writes the fragment being assembled. If known, next is the hub DTS
 // of the video unit that follows it (the keyframe that closed it), which
 // gives the last video sample its exact duration; otherwise (the segment
