@@ -75,7 +75,9 @@
 //
 // BenchmarkRecord4Mbps (a 4 Mbit/s stream, 25 fps, 1 s GOP, written to a
 // file as fast as possible, fsync every 2 s of media, hub excluded):
-// about 370 MB/s on one core of the 2-core dev VM (Oxide Turin-like, shared),
-// i.e. roughly 1100 such streams per core of recorder CPU; disk bandwidth
-// (500 kB/s per stream) is the limit long before the CPU.
+// 200-370 MB/s on one core of the 2-core dev VM (Oxide Turin-like, shared
+// and noisy), i.e. 650-1150 such streams per core of recorder CPU (write
+// and fsync system calls about a quarter of it, copies and the NAL scan
+// most of the rest). Disk bandwidth (500 kB/s per stream) is the limit long
+// before the CPU.
 package recorder

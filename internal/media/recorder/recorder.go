@@ -61,8 +61,10 @@ type Options struct {
 	// OnError is called with errors the recorder survives (a failed write,
 	// a stream it cannot record); same goroutine.
 	OnError func(error)
-	Logger  *slog.Logger     // default: discard
-	Now     func() time.Time // default: time.Now; the wall clock of segments whose first unit has no Received time
+	Logger  *slog.Logger // default: discard
+	// Now (default time.Now) times the fsyncs, and gives the start of a
+	// segment whose first unit has no Received time (the hub sets it).
+	Now func() time.Time
 }
 
 // Stats are the recorder's counters.
