@@ -73,14 +73,7 @@ func (s *Server) playbackByTime(ctx context.Context, c *Call) (any, error) {
 	} else {
 		d.Fail("endTime", "is required")
 	}
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	u, err := s.app.GetPlaybackURL(ctx, c.Tenant.AppID, in)
-	if err != nil {
-		return nil, err
-	}
-	return playbackResponse{URL: u.URL, ExpireTime: domain.Millis(u.Expires)}, nil
+	return s.playbackURL(ctx, c, d, in)
 }
 
 // 4.5.1.4
@@ -99,6 +92,11 @@ func (s *Server) playbackByID(ctx context.Context, c *Call) (any, error) {
 		}
 		in.URLType = t
 	}
+	return s.playbackURL(ctx, c, d, in)
+}
+
+// playbackURL answers 4.5.1.2 and 4.5.1.4 once their own fields are decoded.
+func (s *Server) playbackURL(ctx context.Context, c *Call, d *Decoder, in app.PlaybackInput) (any, error) {
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
@@ -106,7 +104,11 @@ func (s *Server) playbackByID(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return playbackResponse{URL: u.URL, ExpireTime: domain.Millis(u.Expires)}, nil
+	return urlResponse(u), nil
+}
+
+func urlResponse(u app.LiveURL) playbackResponse {
+	return playbackResponse{URL: u.URL, ExpireTime: domain.Millis(u.Expires)}
 }
 
 // 4.5.1.5
@@ -123,7 +125,7 @@ func (s *Server) downloadURL(ctx context.Context, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return playbackResponse{URL: u.URL, ExpireTime: domain.Millis(u.Expires)}, nil
+	return urlResponse(u), nil
 }
 
 // 4.5.1.6

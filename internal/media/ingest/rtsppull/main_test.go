@@ -1,28 +1,11 @@
 package rtsppull
 
 import (
-	"fmt"
-	"os"
-	"runtime"
 	"testing"
-	"time"
+
+	"github.com/vionet/vionet/internal/media/mediatest"
 )
 
-// TestMain fails the package when its tests leave goroutines behind
-// (servers, feeders, clients and sources must all end on Close).
-func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<20)
-			fmt.Fprintf(os.Stderr, "%d goroutines leaked:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain fails the package when its tests leave goroutines behind: every server, session
+// and source they start must be closed.
+func TestMain(m *testing.M) { mediatest.RunWithoutLeaks(m) }
