@@ -182,3 +182,15 @@ func (c *Client) DeleteClips(ctx context.Context, deviceSn string, taskIDs, file
 	_, err := c.Do(ctx, http.MethodDelete, PathClip, req, nil)
 	return err
 }
+
+// ThawMsg is the body of msgType 6 (归档云存储解冻状态消息) as vionet sends it (5.4 defines
+// none): archived recordings of the range are readable until NextFreezeTime (ms).
+type ThawMsg struct {
+	DeviceSn       string `json:"deviceSn"`
+	ChannelSn      string `json:"channelSn"`
+	StartTime      string `json:"startTime"`
+	EndTime        string `json:"endTime"`
+	Status         int    `json:"status"`
+	FileCount      int    `json:"fileCount"`
+	NextFreezeTime string `json:"nextFreezeTime"`
+}

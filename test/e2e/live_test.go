@@ -116,6 +116,28 @@ func TestLiveCodecsTransportsAndDiagnosis(t *testing.T) {
 			wantVideo(t, "rtsp h265 over "+transport, u.URL, "hevc", "-rtsp_transport", "tcp")
 		})
 	}
+	t.Run("nvr channel sub stream", func(t *testing.T) {
+		s := startServer(t, engines(t)[0], liveFlags...)
+		k := s.addTenant()
+		c := s.client(k)
+		nvr, err := c.AddDevice(ctx(t), sdk.AddDeviceRequest{Protocol: 1, DeviceType: 2, ChannelCount: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev := startCamera(t, s, k, nvr, "tcp", nil)
+		waitOnline(t, c, nvr.DeviceSn, 1)
+		_, err = c.GetLiveURL(ctx(t), sdk.LiveURLRequest{DeviceSn: nvr.DeviceSn, URLType: sdk.URLTypeRTSP})
+		wantCode(t, "an NVR without a channel", err, "000003", "channel")
+		u, err := c.GetLiveURL(ctx(t), sdk.LiveURLRequest{DeviceSn: nvr.DeviceSn, ChannelID: intp(1), URLType: sdk.URLTypeHTTPFLV, StreamType: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantVideo(t, "nvr channel 1 sub stream over http-flv", u.URL, "h264")
+		streams := dev.Streams()
+		if len(streams) != 1 || streams[0].ChannelID != nvr.ChannelList[1].ChannelSn {
+			t.Fatalf("device streams: %+v", streams)
+		}
+	})
 	t.Run("diagnosis", func(t *testing.T) {
 		s := startServer(t, engines(t)[0], append(liveFlags, "--live-start-timeout", "3s")...)
 		k := s.addTenant()

@@ -245,3 +245,43 @@ func TestDevicePlayback(t *testing.T) {
 		t.Fatalf("no Playback session with Scale 2 on the device: %+v", dev.Streams())
 	}
 }
+
+// Archived recordings (--archive-after) need 4.5.1.7 before playback; unfreezing pushes
+// msgType 6 and then they play.
+func TestArchiveAndUnfreeze(t *testing.T) {
+	s := startServer(t, engines(t)[0], append(recordFlags, "--archive-after", "3s", "--thaw-delay", "500ms")...)
+	k := s.addTenant()
+	c := s.client(k)
+	rcv := newReceiver(t, k, "")
+	if err := c.Subscribe(ctx(t), "http://"+rcv.addr+"/push", sdk.MsgThaw); err != nil {
+		t.Fatal(err)
+	}
+	cam, _ := addCamera(t, s, k, c, nil)
+	openRecording(t, s, k, c, cam.DeviceSn, 1)
+	var old sdk.Record
+	eventually(t, 30*time.Second, "an archived recording", func() bool {
+		recs := cloudRecords(t, c, cam.DeviceSn, 1)
+		if len(recs) > 0 && recs[0].StoragePolicy == 2 {
+			old = recs[0]
+			return true
+		}
+		return false
+	})
+	play := func() error {
+		_, err := c.GetPlaybackURLByID(ctx(t), sdk.PlaybackByIDRequest{DeviceSn: cam.DeviceSn, RecordID: old.RecordID})
+		return err
+	}
+	wantCode(t, "archived playback", play(), "000008", "unfreeze")
+	if err := c.Unfreeze(ctx(t), sdk.UnfreezeRequest{DeviceSn: cam.DeviceSn, StartTime: old.StartTime, EndTime: old.EndTime, NextFreezeHour: 24}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "msgType 6", func() bool {
+		msgs := pushData[sdk.ThawMsg](t, rcv, sdk.MsgThaw)
+		return len(msgs) == 1 && msgs[0].FileCount >= 1 && msgs[0].Status == 1
+	})
+	if err := play(); err != nil {
+		t.Fatalf("playback after unfreeze: %v", err)
+	}
+	err := c.Unfreeze(ctx(t), sdk.UnfreezeRequest{DeviceSn: cam.DeviceSn, StartTime: old.StartTime, EndTime: old.EndTime, NextFreezeHour: 25})
+	wantCode(t, "nextFreezeHour 25", err, "000003", "nextFreezeHour")
+}
