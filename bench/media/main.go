@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -126,7 +127,11 @@ func run(ctx context.Context, o options) error {
 	}
 	// cli signs URLs (`vionet media url`); bin serves: the same binary, or pprofserve
 	// (which only serves) with -pprof.
-	version, bin, cli := "given binary", o.bin, o.bin
+	version, bin, cli := "", o.bin, o.bin
+	if bin != "" {
+		out, _ := exec.CommandContext(ctx, bin, "version").Output()
+		version = strings.TrimSpace(string(out)) + " (" + bin + ")"
+	}
 	if bin == "" {
 		bdir, err := os.MkdirTemp(o.workDir, "bin-")
 		if err != nil {
