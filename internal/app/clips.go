@@ -119,12 +119,14 @@ func (a *App) runClip(id int64) {
 	if err != nil || c.Status != domain.ClipRunning {
 		return
 	}
+	began := a.now()
 	err = a.makeClip(ctx, &c)
 	if err != nil {
 		c.Status, c.Reason = domain.ClipFailed, err.Error()
 		a.log.Warn("clip failed", "task", id, "err", err)
 	} else {
 		c.Status = domain.ClipDone
+		a.log.Info("clip done", "task", id, "bytes", c.Size, "took", a.now().Sub(began))
 	}
 	if err := a.store.FinishClipTask(ctx, c); err != nil {
 		a.log.Error("clip outcome not saved", "task", id, "err", err)
@@ -142,7 +144,7 @@ func (a *App) makeClip(ctx context.Context, c *domain.ClipTask) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	c.FileKey, c.FileStart, c.FileEnd, c.Size = seg.Key, seg.Start, seg.End, seg.Size
-	jpeg, err := a.rec.opts.Player.Picture(ctx, recs, c.Start, clipThumbnailWidth, 0)
+	jpeg, err := a.rec.opts.Player.Picture(ctx, recs, c.FileStart, clipThumbnailWidth, 0) // the clip's first frame
 	if err != nil {
 		return fmt.Errorf("thumbnail: %w", err)
 	}

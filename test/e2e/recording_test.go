@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"database/sql"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 
 	"github.com/vionet/vionet/sdk"
 )
@@ -173,13 +176,29 @@ func TestCloudRecording(t *testing.T) {
 		}
 	}
 
+	// A clip task is durable: one left running by a crash is finished by the next start.
+	task2, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: cam.DeviceSn, StartTime: ms(clipFrom), EndTime: ms(clipTo), StorageType: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "second clip done", func() bool {
+		st, err = c.GetClip(ctx(t), cam.DeviceSn, task2, 0)
+		return err == nil && st.Status == "1"
+	})
+
 	// kill -9 while recording: after the restart every closed segment is listed and every
 	// listed one has its file.
 	s.kill9()
+	markClipRunning(t, s, task2)
 	s.start()
 	c = s.client(k) // the API has a new port
 	waitOnline(t, c, cam.DeviceSn, 1)
 	checkIndexMatchesFiles(t, s, c, cam.DeviceSn)
+	eventually(t, 30*time.Second, "the interrupted clip finished after the restart", func() bool {
+		st, err = c.GetClip(ctx(t), cam.DeviceSn, task2, 0)
+		return err == nil && st.Status == "1" && len(st.FileList) == 1
+	})
+	wantJPEG(t, st.FileList[0].FileThumbnail, 320, 240)
 
 	// Retention: with a 2 s "day", a 3-day plan keeps 6 s.
 	s.stop()
@@ -284,4 +303,20 @@ func TestArchiveAndUnfreeze(t *testing.T) {
 	}
 	err := c.Unfreeze(ctx(t), sdk.UnfreezeRequest{DeviceSn: cam.DeviceSn, StartTime: old.StartTime, EndTime: old.EndTime, NextFreezeHour: 25})
 	wantCode(t, "nextFreezeHour 25", err, "000003", "nextFreezeHour")
+}
+
+// markClipRunning puts a finished clip task back to "running" with no file, as a crash in
+// the middle of its work would leave it (the server is stopped).
+func markClipRunning(t *testing.T, s *server, taskID string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.dataDir, "vionet.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	id, _, _ := strings.Cut(taskID, "@")
+	res, err := db.Exec(`UPDATE clip_tasks SET status = 2, file_key = '', thumb_key = '' WHERE id = ?`, id)
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("marking clip %s running: %v (%d rows)", taskID, err, n)
+	}
 }
