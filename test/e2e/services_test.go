@@ -206,8 +206,10 @@ func TestServicePlans(t *testing.T) {
 		wantCode(t, "foreign camera in a batch", other.SetDeviceServices(cx, []sdk.ServiceOperation{{DeviceSn: ipc.DeviceSn, OprType: sdk.OprClose}}),
 			"000005", "oprList[0]")
 
-		// Deleting a device drops its services.
-		if err := c.DeleteDevice(cx, sdk.DeleteDeviceRequest{DeleteType: sdk.DeleteTypeDevice, DeviceSn: nvr.DeviceSn}); err != nil {
+		// A device with open services is deleted only with force=1, which drops them.
+		err = c.DeleteDevice(cx, sdk.DeleteDeviceRequest{DeleteType: sdk.DeleteTypeDevice, DeviceSn: nvr.DeviceSn})
+		wantCode(t, "delete without force", err, "000008", "force=1")
+		if err := c.DeleteDevice(cx, sdk.DeleteDeviceRequest{DeleteType: sdk.DeleteTypeDevice, DeviceSn: nvr.DeviceSn, Force: "1"}); err != nil {
 			t.Fatal(err)
 		}
 		wantUsed(sdk.ServiceFullDayRecording, 2, 1)
