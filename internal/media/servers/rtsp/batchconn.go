@@ -15,6 +15,11 @@ const (
 	// closeFlushTimeout bounds how long Close waits to flush what is left
 	// (e.g. a TEARDOWN response) to a client.
 	closeFlushTimeout = 500 * time.Millisecond
+	// spareMax is the largest flushed buffer kept for reuse. A late joiner's
+	// GOP burst grows the buffer to about a GOP (~1 MB at 4 Mbit/s); keeping
+	// that per reader made RTSP cost ~620 KB per viewer (bench/media). Live
+	// frames fit in far less, so larger buffers are left to the GC.
+	spareMax = 128 << 10
 )
 
 // batchListener wraps the accepted connections in batchConns.
@@ -136,8 +141,10 @@ func (b *batchConn) flush() {
 			_, err = b.Conn.Write(out)
 		}
 		b.mu.Lock()
-		if cap(out) <= batchLimit*2 {
+		if cap(out) <= spareMax {
 			b.spare = out[:0]
+		} else {
+			b.spare = nil
 		}
 		if err != nil {
 			b.err = err
