@@ -6,11 +6,11 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vionet/vionet/internal/media/mediatest"
 	"github.com/vionet/vionet/internal/southbound/gb28181/refdevice"
 	"github.com/vionet/vionet/sdk"
 )
@@ -22,9 +22,8 @@ var liveFlags = append([]string{"--live-idle-timeout", "2s"}, gbServerFlags...)
 // with the camera's codec and size; all viewers share one INVITE; tampered and expired tokens
 // are refused on every protocol; the device gets a BYE once nobody watches.
 func TestLiveView(t *testing.T) {
-	rtp, rtcp := udpPortPair(t)
-	s := startServer(t, engines(t)[0], append(liveFlags, "--rtsp-udp-rtp-addr", "127.0.0.1:"+strconv.Itoa(rtp),
-		"--rtsp-udp-rtcp-addr", "127.0.0.1:"+strconv.Itoa(rtcp))...)
+	rtp, rtcp := mediatest.FreeUDPPair(t)
+	s := startServer(t, engines(t)[0], append(liveFlags, "--rtsp-udp-rtp-addr", rtp, "--rtsp-udp-rtcp-addr", rtcp)...)
 	k := s.addTenant()
 	c := s.client(k)
 	cam, dev := addCamera(t, s, k, c, nil)

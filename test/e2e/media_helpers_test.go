@@ -104,32 +104,6 @@ func freePorts(t *testing.T, n int) []int {
 	return out
 }
 
-// udpPortPair returns an even UDP port p with p+1 free too (RTSP over UDP needs both).
-func udpPortPair(t *testing.T) (int, int) {
-	t.Helper()
-	for range 50 {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := c.LocalAddr().(*net.UDPAddr).Port &^ 1
-		c.Close()
-		a, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
-		b, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p+1))
-		if a != nil {
-			a.Close()
-		}
-		if b != nil {
-			b.Close()
-		}
-		if err1 == nil && err2 == nil {
-			return p, p + 1
-		}
-	}
-	t.Fatal("no free UDP port pair")
-	return 0, 0
-}
-
 // startCamera runs a reference device with video, configured by mod.
 func startCamera(t *testing.T, s *server, k tenantKeys, d *sdk.AddDeviceResponse, transport string, mod func(*refdevice.Config)) *refdevice.Device {
 	t.Helper()

@@ -27,7 +27,7 @@ type relay struct {
 
 func startRelay(t testing.TB, addr string) *relay {
 	t.Helper()
-	rtpAddr, rtcpAddr := freeUDPPair(t)
+	rtpAddr, rtcpAddr := mediatest.FreeUDPPair(t)
 	r, err := mediatest.StartRelay(addr, rtpAddr, rtcpAddr)
 	if err != nil {
 		t.Fatal(err)
@@ -110,32 +110,6 @@ func freeAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
-}
-
-// freeUDPPair returns two consecutive free UDP ports on 127.0.0.1, the
-// first even, as gortsplib requires for RTP and RTCP.
-func freeUDPPair(t testing.TB) (string, string) {
-	t.Helper()
-	for range 100 {
-		a, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := a.LocalAddr().(*net.UDPAddr).Port
-		if port%2 != 0 || port >= 65535 {
-			a.Close()
-			continue
-		}
-		b, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
-		a.Close()
-		if err != nil {
-			continue
-		}
-		b.Close()
-		return fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", port+1)
-	}
-	t.Fatal("no free UDP port pair")
-	return "", ""
 }
 
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {

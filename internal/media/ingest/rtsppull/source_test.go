@@ -143,7 +143,7 @@ func newRTSPEnv(t testing.TB) *rtspEnv {
 		t.Fatal(err)
 	}
 	e := &rtspEnv{hub: hub.New(hub.Options{}), key: key}
-	e.udp[0], e.udp[1] = freeUDPPair(t)
+	e.udp[0], e.udp[1] = mediatest.FreeUDPPair(t)
 	e.srv = startRTSP(t, "127.0.0.1:0", e.udp, e.hub, key)
 	e.addr = e.srv.Addr().String()
 	return e

@@ -66,23 +66,7 @@ func (e *env) url(path, tok string) string {
 // feed publishes the sample on path in a loop until the test ends.
 func (e *env) feed(t testing.TB, path string, codec hub.Codec) *hub.Publisher {
 	t.Helper()
-	s := mediatest.Load(codec)
-	pub, err := e.hub.Publish(path, []hub.Track{s.Track})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		mediatest.Feed(ctx, pub, s, 0)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		pub.Close()
-	})
-	return pub
+	return mediatest.Publish(t, e.hub, path, codec)
 }
 
 func requireTool(t testing.TB, name string) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -31,7 +30,7 @@ func newTestEnv(t testing.TB, tweak func(*testEnv, *Options)) *testEnv {
 		t.Fatal(err)
 	}
 	e := &testEnv{hub: hub.New(hub.Options{}), key: key}
-	rtp, rtcp := freeUDPPair(t)
+	rtp, rtcp := mediatest.FreeUDPPair(t)
 	opts := Options{
 		Hub:         e.hub,
 		Key:         key,
@@ -60,52 +59,10 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// freeUDPPair returns two consecutive free UDP ports on 127.0.0.1, the
-// first even, as gortsplib requires for RTP and RTCP.
-func freeUDPPair(t testing.TB) (string, string) {
-	t.Helper()
-	for range 100 {
-		a, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := a.LocalAddr().(*net.UDPAddr).Port
-		if port%2 != 0 || port >= 65535 {
-			a.Close()
-			continue
-		}
-		b, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
-		a.Close()
-		if err != nil {
-			continue
-		}
-		b.Close()
-		return fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", port+1)
-	}
-	t.Fatal("no free UDP port pair")
-	return "", ""
-}
-
 // publish feeds the mediatest sample of codec to path until the test ends.
 func (e *testEnv) publish(t testing.TB, path string, codec hub.Codec) *hub.Publisher {
 	t.Helper()
-	s := mediatest.Load(codec)
-	pub, err := e.hub.Publish(path, []hub.Track{s.Track})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		mediatest.Feed(ctx, pub, s, 0)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		pub.Close()
-	})
-	return pub
+	return mediatest.Publish(t, e.hub, path, codec)
 }
 
 func (e *testEnv) url(path, tok string) string {
