@@ -11,7 +11,9 @@ import (
 	"github.com/vionet/vionet/internal/media/ingest/rtsppull"
 )
 
-// pulls runs the configured RTSP pulls (media-pull) on demand: a viewer arriving at the path
+// pulls runs the configured RTSP pulls (media-pull) on demand, over RTSP/TCP (interleaved:
+// it crosses NAT and firewalls, and asking for UDP first costs every start a refused round
+// trip with most cameras): a viewer arriving at the path
 // starts the pull, and it stops live-idle-timeout after the last reader left, like a device stream.
 type pulls struct {
 	idle time.Duration
@@ -47,7 +49,7 @@ func (p *pulls) demand(ctx context.Context, path string) error {
 	r := p.running[path]
 	if r == nil {
 		pctx, cancel := context.WithCancel(context.Background())
-		r = &runningPull{stop: cancel, src: rtsppull.Start(pctx, rtsppull.Options{Hub: p.hub, Path: path, URL: p.urls[path], Logger: p.log})}
+		r = &runningPull{stop: cancel, src: rtsppull.Start(pctx, rtsppull.Options{Hub: p.hub, Path: path, URL: p.urls[path], Transport: "tcp", Logger: p.log})}
 		p.running[path] = r
 		p.log.Info("pull started", "path", path)
 	}
