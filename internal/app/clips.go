@@ -43,19 +43,21 @@ func (a *App) CreateClip(ctx context.Context, appID string, in ClipInput) (strin
 	if in.To.Sub(in.From) > MaxClipLength {
 		return "", domain.InvalidField("endTime", "a clip is at most %s long", MaxClipLength)
 	}
-	switch in.Storage {
-	case StorageCloud:
-	case StorageDevice:
-		return "", domain.InvalidField("storageType", "clips from device storage (1) are not supported yet: record to the cloud and clip from storageType 0")
-	default:
-		return "", domain.InvalidField("storageType", "must be 0 (cloud) or 1 (device)")
-	}
 	d, target, err := a.resolveChannel(ctx, appID, in.ChannelRef, "clips")
 	if err != nil {
 		return "", err
 	}
-	if _, err := a.readableRecordings(ctx, target, in.From, in.To); err != nil {
-		return "", err
+	switch in.Storage {
+	case StorageCloud:
+		if _, err := a.readableRecordings(ctx, target, in.From, in.To); err != nil {
+			return "", err
+		}
+	case StorageDevice:
+		if err := online(d); err != nil {
+			return "", err
+		}
+	default:
+		return "", domain.InvalidField("storageType", "must be 0 (cloud) or 1 (device)")
 	}
 	c := domain.ClipTask{
 		AppID: appID, DeviceID: d.ID, DeviceSn: d.DeviceSn, Target: target, Start: in.From, End: in.To,
@@ -134,17 +136,34 @@ func (a *App) runClip(id int64) {
 }
 
 func (a *App) makeClip(ctx context.Context, c *domain.ClipTask) error {
-	recs, err := a.readableRecordings(ctx, c.Target, c.Start, c.End)
+	var recs []domain.Recording
+	var err error
+	if c.Storage == StorageDevice {
+		var cleanup func()
+		recs, cleanup, err = a.downloadFromDevice(ctx, c)
+		defer cleanup()
+	} else {
+		recs, err = a.readableRecordings(ctx, c.Target, c.Start, c.End)
+	}
 	if err != nil {
 		return err
 	}
 	base := "clips/" + c.AppID + "/" + strconv.FormatInt(c.ID, 10)
-	seg, err := a.rec.opts.Player.Export(ctx, base+".mp4", recs, c.Start, c.End)
+	from, to := c.Start, c.End
+	if c.Storage == StorageDevice { // the whole download, stamped with arrival times
+		from, to = recs[0].Start, recs[len(recs)-1].End
+	}
+	seg, err := a.rec.opts.Player.Export(ctx, base+".mp4", recs, from, to)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	c.FileKey, c.FileStart, c.FileEnd, c.Size = seg.Key, seg.Start, seg.End, seg.Size
-	jpeg, err := a.rec.opts.Player.Picture(ctx, recs, c.FileStart, clipThumbnailWidth, 0) // the clip's first frame
+	pictureAt := c.FileStart
+	if c.Storage == StorageDevice {
+		// The downloaded files are stamped with their arrival time; report the device's.
+		c.FileStart, c.FileEnd = c.Start, c.Start.Add(seg.End.Sub(seg.Start))
+	}
+	jpeg, err := a.rec.opts.Player.Picture(ctx, recs, pictureAt, clipThumbnailWidth, 0) // the clip's first frame
 	if err != nil {
 		return fmt.Errorf("thumbnail: %w", err)
 	}
@@ -236,4 +255,86 @@ func (a *App) DeleteClips(ctx context.Context, appID, deviceSn string, taskIDs, 
 		}
 	}
 	return nil
+}
+
+// deviceDownloadSpeed is the a=downloadspeed asked of devices for clips of their storage.
+const deviceDownloadSpeed = 4
+
+// downloadFromDevice fetches a range of a device's own recording (GB/T 28181 Download) into
+// temporary segments, the same files the cloud recorder writes, and returns them with a
+// cleanup that deletes them. It stops when the device ends the stream, when the range's
+// length has passed (devices that send in real time), or when the stream stalls.
+func (a *App) downloadFromDevice(ctx context.Context, c *domain.ClipTask) ([]domain.Recording, func(), error) {
+	nothing := func() {}
+	d, err := a.store.Device(ctx, c.DeviceSn)
+	if err != nil {
+		return nil, nothing, err
+	}
+	if err := online(d); err != nil {
+		return nil, nothing, err
+	}
+	o := a.media.opts
+	path := "dl/" + strconv.FormatInt(c.ID, 10)
+	s := &liveStream{path: path, ready: make(chan struct{})}
+	sctx, cancel := context.WithTimeout(ctx, o.StartTimeout)
+	defer cancel()
+	sess, err := o.Ingest.Open(sctx, path, true, o.Transport, d.RemoteIP)
+	if err != nil {
+		return nil, nothing, fmt.Errorf("receiver: %w", err)
+	}
+	call, err := a.streams.StartStream(sctx, StreamRequest{
+		DeviceSn: d.DeviceSn, Target: c.Target, SSRC: sess.SSRC(), Transport: o.Transport,
+		ReceiveIP: o.Ingest.ReceiveIP(), ReceivePort: sess.Port(),
+		Playback: true, Download: true, DownloadSpeed: deviceDownloadSpeed, Start: c.Start, End: c.End,
+	})
+	if err != nil {
+		sess.Close()
+		return nil, nothing, a.streamFailure(path, c.Target, err)
+	}
+	s.call, s.sess = call, sess
+	defer a.stopStream(s, "download finished")
+	if o.Transport == domain.TransportTCPActive {
+		err = sess.Connect(sctx, call.DeviceAddr)
+	}
+	if err == nil {
+		err = sess.Wait(sctx)
+	}
+	if err != nil {
+		return nil, nothing, a.streamFailure(path, c.Target, err)
+	}
+	var (
+		mu   sync.Mutex
+		segs []Segment
+	)
+	prefix := "clips/" + c.AppID + "/" + strconv.FormatInt(c.ID, 10) + "-src"
+	run, err := a.rec.opts.Recorder.Record(path, prefix, func(seg Segment) {
+		mu.Lock()
+		segs = append(segs, seg)
+		mu.Unlock()
+	})
+	if err != nil {
+		return nil, nothing, err
+	}
+	select {
+	case <-time.After(c.End.Sub(c.Start) + 2*time.Second):
+	case <-call.Done:
+	case <-sess.Done():
+	case <-ctx.Done():
+	}
+	run.Close() // closes the open segment: onSegment has seen every file after this
+	mu.Lock()
+	defer mu.Unlock()
+	cleanup := func() {
+		for _, seg := range segs {
+			_ = o.Files.Delete(context.Background(), seg.Key)
+		}
+	}
+	if len(segs) == 0 {
+		return nil, cleanup, fmt.Errorf("the device sent no video for %s–%s", c.Start.Format(time.RFC3339), c.End.Format(time.RFC3339))
+	}
+	recs := make([]domain.Recording, len(segs))
+	for i, seg := range segs {
+		recs[i] = domain.Recording{FileKey: seg.Key, Start: seg.Start, End: seg.End, Size: seg.Size}
+	}
+	return recs, cleanup, nil
 }

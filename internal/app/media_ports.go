@@ -45,9 +45,12 @@ type StreamRequest struct {
 	Transport    domain.StreamTransport
 	ReceiveIP    string
 	ReceivePort  int
-	// Playback asks for the device's own recording of [Start, End] instead of live video.
-	Playback   bool
-	Start, End time.Time
+	// Playback asks for the device's own recording of [Start, End] instead of live video;
+	// with Download, as a download at DownloadSpeed times real time.
+	Playback      bool
+	Download      bool
+	DownloadSpeed float64
+	Start, End    time.Time
 }
 
 // StreamCall is a device sending a stream (a GB/T 28181 INVITE dialog).

@@ -136,6 +136,9 @@ func (g gbStreams) StartStream(ctx context.Context, r app.StreamRequest) (app.St
 	}
 	if r.Playback {
 		req.Kind, req.Start, req.End = gb28181.Playback, r.Start, r.End
+		if r.Download {
+			req.Kind, req.Speed = gb28181.Download, r.DownloadSpeed
+		}
 	}
 	call, err := g.s.Invite(ctx, req)
 	if err != nil {

@@ -320,3 +320,39 @@ func markClipRunning(t *testing.T, s *server, taskID string) {
 		t.Fatalf("marking clip %s running: %v (%d rows)", taskID, err, n)
 	}
 }
+
+// A clip of the device's own storage (storageType 1): a GB/T 28181 Download into
+// temporary segments, exported as one MP4 with its thumbnail.
+func TestDeviceStorageClip(t *testing.T) {
+	s := startServer(t, engines(t)[0], liveFlags...)
+	k := s.addTenant()
+	c := s.client(k)
+	cam, dev := addCamera(t, s, k, c, nil)
+	from := time.Now().Add(-time.Hour)
+	task, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: cam.DeviceSn, StartTime: ms(from), EndTime: ms(from.Add(4 * time.Second)), StorageType: sdk.StorageDevice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st *sdk.ClipStatus
+	eventually(t, 40*time.Second, "device clip done", func() bool {
+		st, err = c.GetClip(ctx(t), cam.DeviceSn, task, 0)
+		return err == nil && st.Status != "2"
+	})
+	if st.Status != "1" || len(st.FileList) != 1 {
+		t.Fatalf("clip: %+v", st)
+	}
+	if got := duration(t, st.FileList[0].FileAddr); got < 3 || got > 7 {
+		t.Fatalf("device clip lasts %.2f s for a 4 s range", got)
+	}
+	if st.FileList[0].StartTime != ms(from) {
+		t.Fatalf("clip starts %s, want the device's %s", st.FileList[0].StartTime, ms(from))
+	}
+	wantJPEG(t, st.FileList[0].FileThumbnail, 320, 240)
+	if counts := dev.MediaStats(); counts.InvitesReceived != 1 || counts.ByesReceived != 1 {
+		t.Fatalf("device saw %d INVITEs and %d BYEs, want one download, hung up", counts.InvitesReceived, counts.ByesReceived)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(s.dataDir, "files", "clips", k.AppID, "*-src", "*"))
+	if len(leftovers) > 0 {
+		t.Fatalf("downloaded segments left behind: %v", leftovers)
+	}
+}
