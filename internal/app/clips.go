@@ -278,30 +278,12 @@ func (a *App) downloadFromDevice(ctx context.Context, c *domain.ClipTask) ([]dom
 	s := &liveStream{path: path, ready: make(chan struct{})}
 	sctx, cancel := context.WithTimeout(ctx, o.StartTimeout)
 	defer cancel()
-	sess, err := o.Ingest.Open(sctx, path, true, o.Transport, d.RemoteIP)
-	if err != nil {
-		return nil, nothing, fmt.Errorf("receiver: %w", err)
-	}
-	call, err := a.streams.StartStream(sctx, StreamRequest{
-		DeviceSn: d.DeviceSn, Target: c.Target, SSRC: sess.SSRC(), Transport: o.Transport,
-		ReceiveIP: o.Ingest.ReceiveIP(), ReceivePort: sess.Port(),
-		Playback: true, Download: true, DownloadSpeed: deviceDownloadSpeed, Start: c.Start, End: c.End,
-	})
-	if err != nil {
-		sess.Close()
+	req := StreamRequest{Target: c.Target, Playback: true, Download: true, DownloadSpeed: deviceDownloadSpeed, Start: c.Start, End: c.End}
+	if err := a.inviteInto(sctx, s, d, req, 1); err != nil {
 		return nil, nothing, a.streamFailure(path, c.Target, err)
 	}
-	s.call, s.sess = call, sess
 	defer a.stopStream(s, "download finished")
-	if o.Transport == domain.TransportTCPActive {
-		err = sess.Connect(sctx, call.DeviceAddr)
-	}
-	if err == nil {
-		err = sess.Wait(sctx)
-	}
-	if err != nil {
-		return nil, nothing, a.streamFailure(path, c.Target, err)
-	}
+	call, sess := s.call, s.sess
 	var (
 		mu   sync.Mutex
 		segs []Segment

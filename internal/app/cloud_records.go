@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,14 +24,8 @@ func (a *App) listCloud(ctx context.Context, appID string, in RecordListInput) (
 	if err != nil {
 		return nil, err
 	}
-	// recordType 1 lists every recording of the full-day plan (alarm ones included, as
-	// they are part of the continuous recording); 2 only the alarm recordings.
-	typ := 0
-	if in.RecordType == 2 {
-		typ = 2
-	}
 	recs, err := a.store.Recordings(ctx, domain.RecordingQuery{
-		Target: target, From: in.Start, To: in.End, Type: typ, AlarmType: in.AlarmType,
+		Target: target, From: in.Start, To: in.End, Type: cloudRecordType(in.RecordType), AlarmType: in.AlarmType,
 		Descending: in.Descending, Limit: in.PageSize + 1,
 	})
 	if err != nil {
@@ -62,19 +55,19 @@ func (a *App) listCloud(ctx context.Context, appID string, in RecordListInput) (
 	return out, nil
 }
 
+// cloudRecordType maps 4.5.1.3/4.5.1.8's recordType to the index's filter: 1 lists every
+// recording of the full-day plan (alarm ones included, as they are part of the continuous
+// recording), 2 only the alarm recordings.
+func cloudRecordType(recordType int) int {
+	if recordType == 2 {
+		return 2
+	}
+	return 0
+}
+
 // recordThumbPath is the media-HTTP path of a recording's thumbnail at a size.
 func recordThumbPath(id int64, w, h int) string {
 	return fmt.Sprintf("thumbs/%s/%dx%d.jpg", cloudRecordID(id), w, h)
-}
-
-// signedURL signs an http URL on the media HTTP listener for path.
-func (a *App) signedURL(network int, path, appID string, exp time.Time) string {
-	tok := a.media.opts.Signer.Sign(path, appID, exp)
-	return fmt.Sprintf("http://%s/%s?token=%s", a.httpHost(network), path, tok)
-}
-
-func (a *App) httpHost(network int) string {
-	return a.host(network) + ":" + strconv.Itoa(a.media.opts.HTTPPort)
 }
 
 // RecordingThumbnail returns (making it once) the JPEG of a recording's first keyframe for
@@ -113,11 +106,7 @@ func (a *App) cloudDays(ctx context.Context, appID, sn string, channelID *int, r
 	if err != nil {
 		return nil, err
 	}
-	typ := 0
-	if recordType == 2 {
-		typ = 2
-	}
-	return a.store.Recordings(ctx, domain.RecordingQuery{Target: target, From: from, To: to, Type: typ})
+	return a.store.Recordings(ctx, domain.RecordingQuery{Target: target, From: from, To: to, Type: cloudRecordType(recordType)})
 }
 
 // DownloadInput is 4.5.1.5's request after decoding.

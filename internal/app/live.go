@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -235,9 +234,14 @@ func StreamURL(urlType int, hostport, path, tok string) string {
 	return "rtsp://" + hostport + "/" + path + q
 }
 
-// fileURL signs a download URL for a stored file (pictures, later recordings).
+// fileURL signs a download URL for a stored file (pictures, recordings, clips).
 func (a *App) fileURL(network int, key, appID string, exp time.Time) string {
-	path := "files/" + key
+	return a.signedURL(network, "files/"+key, appID, exp)
+}
+
+// signedURL signs an http URL on the media HTTP listener for path.
+func (a *App) signedURL(network int, path, appID string, exp time.Time) string {
 	tok := a.media.opts.Signer.Sign(path, appID, exp)
-	return fmt.Sprintf("http://%s/%s?token=%s", net.JoinHostPort(a.host(network), strconv.Itoa(a.media.opts.HTTPPort)), path, url.QueryEscape(tok))
+	hostport := net.JoinHostPort(a.host(network), strconv.Itoa(a.media.opts.HTTPPort))
+	return "http://" + hostport + "/" + path + "?token=" + url.QueryEscape(tok)
 }

@@ -114,17 +114,9 @@ func (a *App) startStream(s *liveStream, d *domain.Device, target string, stream
 	ctx, cancel := context.WithTimeout(context.Background(), o.StartTimeout)
 	defer cancel()
 	began := a.now()
-	err := a.inviteAndWait(ctx, s, d, target, streamNumber)
+	err := a.inviteInto(ctx, s, d, StreamRequest{Target: target, StreamNumber: streamNumber}, 1)
 	if err != nil {
-		cause := StreamCause(err)
-		if errors.Is(err, context.DeadlineExceeded) && cause == CauseOther {
-			cause = CauseInviteTimeout
-		}
-		a.log.Warn("live stream did not start", "path", s.path, "cause", cause, "err", err)
-		if a.media.onFailure != nil {
-			a.media.onFailure(cause)
-		}
-		s.err = domain.Errorf(codeForCause(cause), "no video from %s: %v (%s)", target, err, cause)
+		s.err = a.streamFailure(s.path, target, err)
 		a.live.mu.Lock()
 		if a.live.m[s.path] == s {
 			delete(a.live.m, s.path)
@@ -146,16 +138,18 @@ func codeForCause(cause string) domain.Code {
 	return domain.CodeUnavailable
 }
 
-func (a *App) inviteAndWait(ctx context.Context, s *liveStream, d *domain.Device, target string, streamNumber int) error {
+// inviteInto asks the device for the stream req describes (live, playback or download) into
+// a new receiving session for s.path and waits for its first keyframe; a playback at a speed
+// other than 1 gets the MANSRTSP Scale. On failure everything is hung up.
+func (a *App) inviteInto(ctx context.Context, s *liveStream, d *domain.Device, req StreamRequest, speed float64) error {
 	o := a.media.opts
-	sess, err := o.Ingest.Open(ctx, s.path, false, o.Transport, d.RemoteIP)
+	sess, err := o.Ingest.Open(ctx, s.path, req.Playback, o.Transport, d.RemoteIP)
 	if err != nil {
 		return fmt.Errorf("receiver: %w", err)
 	}
-	call, err := a.streams.StartStream(ctx, StreamRequest{
-		DeviceSn: d.DeviceSn, Target: target, StreamNumber: streamNumber, SSRC: sess.SSRC(),
-		Transport: o.Transport, ReceiveIP: o.Ingest.ReceiveIP(), ReceivePort: sess.Port(),
-	})
+	req.DeviceSn, req.SSRC, req.Transport = d.DeviceSn, sess.SSRC(), o.Transport
+	req.ReceiveIP, req.ReceivePort = o.Ingest.ReceiveIP(), sess.Port()
+	call, err := a.streams.StartStream(ctx, req)
 	if err != nil {
 		sess.Close()
 		return err
@@ -163,6 +157,9 @@ func (a *App) inviteAndWait(ctx context.Context, s *liveStream, d *domain.Device
 	s.call, s.sess = call, sess
 	if o.Transport == domain.TransportTCPActive {
 		err = sess.Connect(ctx, call.DeviceAddr)
+	}
+	if err == nil && req.Playback && !req.Download && speed != 1 {
+		err = a.streams.ControlStream(ctx, call.ID, fmt.Sprintf("PLAY RTSP/1.0\r\nCSeq: 1\r\nScale: %s\r\n\r\n", strconv.FormatFloat(speed, 'f', -1, 64)))
 	}
 	if err == nil {
 		err = sess.Wait(ctx)

@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -229,34 +229,11 @@ func (a *App) archived(r domain.Recording) bool {
 
 // startDevicePlayback INVITEs the device for a Playback of its own storage.
 func (a *App) startDevicePlayback(ctx context.Context, path string, p playParams) (*liveStream, error) {
-	o := a.media.opts
 	s := &liveStream{path: path, ready: make(chan struct{})}
-	sctx, cancel := context.WithTimeout(ctx, o.StartTimeout)
+	sctx, cancel := context.WithTimeout(ctx, a.media.opts.StartTimeout)
 	defer cancel()
-	sess, err := o.Ingest.Open(sctx, path, true, o.Transport, p.d.RemoteIP)
-	if err != nil {
-		return nil, domain.Errorf(domain.CodeUnavailable, "receiver: %v", err)
-	}
-	call, err := a.streams.StartStream(sctx, StreamRequest{
-		DeviceSn: p.d.DeviceSn, Target: p.target, SSRC: sess.SSRC(), Transport: o.Transport,
-		ReceiveIP: o.Ingest.ReceiveIP(), ReceivePort: sess.Port(), Playback: true, Start: p.from, End: p.to,
-	})
-	if err != nil {
-		sess.Close()
-		return nil, a.streamFailure(path, p.target, err)
-	}
-	s.call, s.sess = call, sess
-	if o.Transport == domain.TransportTCPActive {
-		err = sess.Connect(sctx, call.DeviceAddr)
-	}
-	if err == nil && p.speed != 1 {
-		err = a.streams.ControlStream(sctx, call.ID, fmt.Sprintf("PLAY RTSP/1.0\r\nCSeq: 1\r\nScale: %s\r\n\r\n", strconv.FormatFloat(p.speed, 'f', -1, 64)))
-	}
-	if err == nil {
-		err = sess.Wait(sctx)
-	}
-	if err != nil {
-		a.stopStream(s, "playback start failed")
+	req := StreamRequest{Target: p.target, Playback: true, Start: p.from, End: p.to}
+	if err := a.inviteInto(sctx, s, p.d, req, p.speed); err != nil {
 		return nil, a.streamFailure(path, p.target, err)
 	}
 	close(s.ready)
@@ -266,6 +243,9 @@ func (a *App) startDevicePlayback(ctx context.Context, path string, p playParams
 // streamFailure counts and explains a stream that did not start.
 func (a *App) streamFailure(path, target string, err error) error {
 	cause := StreamCause(err)
+	if errors.Is(err, context.DeadlineExceeded) && cause == CauseOther {
+		cause = CauseInviteTimeout
+	}
 	a.log.Warn("stream did not start", "path", path, "cause", cause, "err", err)
 	if a.media.onFailure != nil {
 		a.media.onFailure(cause)
