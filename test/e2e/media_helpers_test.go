@@ -27,9 +27,12 @@ func ffprobe(url string, extra ...string) (probed, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
 	args := append([]string{"-v", "error", "-show_streams", "-of", "json"}, extra...)
-	out, err := exec.CommandContext(ctx, "ffprobe", append(args, url)...).CombinedOutput()
+	var stderr strings.Builder
+	cmd := exec.CommandContext(ctx, "ffprobe", append(args, url)...)
+	cmd.Stderr = &stderr // decoder warnings go there; the JSON comes on stdout alone
+	out, err := cmd.Output()
 	if err != nil {
-		return probed{}, fmt.Errorf("ffprobe %s: %v: %s", url, err, strings.TrimSpace(string(out)))
+		return probed{}, fmt.Errorf("ffprobe %s: %v: %s", url, err, strings.TrimSpace(stderr.String()))
 	}
 	var res struct {
 		Streams []struct {
