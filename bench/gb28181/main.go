@@ -32,6 +32,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/vionet/vionet/bench/internal/benchutil"
 	"github.com/vionet/vionet/internal/conf"
 	"github.com/vionet/vionet/internal/southbound/gb28181/refdevice"
 )
@@ -122,10 +123,10 @@ func run(ctx context.Context, o options) (int, error) {
 			pkg = "./bench/gb28181/pprofserve"
 		}
 		var root string
-		if o.bin, root, err = buildVionet(ctx, tmp, pkg); err != nil {
+		if o.bin, root, err = benchutil.BuildVionet(ctx, tmp, pkg); err != nil {
 			return 1, err
 		}
-		built = pkg + " at " + treeVersion(root)
+		built = pkg + " at " + benchutil.TreeVersion(root)
 		fmt.Fprintf(os.Stderr, "built %s in %s\n", built, fmtDur(time.Since(t0)))
 	}
 	tRun := time.Now()

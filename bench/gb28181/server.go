@@ -31,37 +31,6 @@ import (
 // this runs on; Go has no sysconf).
 const clockTicks = 100
 
-// buildVionet builds pkg (./cmd/vionet, or ./bench/gb28181/pprofserve) from the module root
-// into dir.
-func buildVionet(ctx context.Context, dir, pkg string) (bin, root string, err error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", "", errors.New("not inside the vionet module (run from the repository)")
-	}
-	root = filepath.Dir(gomod)
-	bin = filepath.Join(dir, "vionet")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
-	cmd.Dir = filepath.Dir(gomod)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", "", fmt.Errorf("go build %s: %w", pkg, err)
-	}
-	return bin, root, nil
-}
-
-// treeVersion describes the source tree the server was built from (commit, +dirty).
-func treeVersion(root string) string {
-	out, err := exec.Command("git", "-C", root, "describe", "--always", "--dirty").Output()
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // issued is one device as vionet issued it (4.4.1.1): its code and SIP password.
 type issued struct{ sn, pwd string }
 

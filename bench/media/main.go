@@ -33,6 +33,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vionet/vionet/bench/internal/benchutil"
 )
 
 type options struct {
@@ -140,16 +142,16 @@ func run(ctx context.Context, o options) error {
 		defer os.RemoveAll(bdir)
 		logf("building ./cmd/vionet")
 		var root string
-		if cli, root, err = buildVionet(ctx, bdir, "./cmd/vionet"); err != nil {
+		if cli, root, err = benchutil.BuildVionet(ctx, bdir, "./cmd/vionet"); err != nil {
 			return err
 		}
-		version, bin = treeVersion(root), cli
+		version, bin = benchutil.TreeVersion(root), cli
 		if o.pprof != "" {
 			pdir := filepath.Join(bdir, "pprofserve")
 			if err := os.Mkdir(pdir, 0o755); err != nil {
 				return err
 			}
-			if bin, _, err = buildVionet(ctx, pdir, "./bench/gb28181/pprofserve"); err != nil {
+			if bin, _, err = benchutil.BuildVionet(ctx, pdir, "./bench/gb28181/pprofserve"); err != nil {
 				return err
 			}
 		}
