@@ -132,25 +132,10 @@ func TestCloudRecording(t *testing.T) {
 
 	// A clip across segments: status 2 → 1, an MP4 that plays and a thumbnail.
 	clipFrom, clipTo := from.Add(time.Second), to.Add(-time.Second)
-	task, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: cam.DeviceSn, StartTime: ms(clipFrom), EndTime: ms(clipTo), StorageType: "0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	task, st := wantCloudClip(t, c, cam.DeviceSn, clipFrom, clipTo)
 	if !strings.HasSuffix(task, "@1") {
 		t.Fatalf("taskId %q is not id@platformId", task)
 	}
-	var st *sdk.ClipStatus
-	eventually(t, 30*time.Second, "clip done", func() bool {
-		st, err = c.GetClip(ctx(t), cam.DeviceSn, task, 0)
-		return err == nil && st.Status != "2"
-	})
-	if st.Status != "1" || len(st.FileList) != 1 {
-		t.Fatalf("clip: %+v", st)
-	}
-	if got, want := duration(t, st.FileList[0].FileAddr), clipTo.Sub(clipFrom).Seconds(); got < want-1 || got > want+2.5 {
-		t.Fatalf("clip lasts %.2f s for a %.2f s range", got, want)
-	}
-	wantJPEG(t, st.FileList[0].FileThumbnail, 320, 240)
 	if err := c.DeleteClips(ctx(t), cam.DeviceSn, nil, []string{st.FileList[0].FileID}); err != nil {
 		t.Fatal(err)
 	}
@@ -177,14 +162,8 @@ func TestCloudRecording(t *testing.T) {
 	}
 
 	// A clip task is durable: one left running by a crash is finished by the next start.
-	task2, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: cam.DeviceSn, StartTime: ms(clipFrom), EndTime: ms(clipTo), StorageType: "0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 30*time.Second, "second clip done", func() bool {
-		st, err = c.GetClip(ctx(t), cam.DeviceSn, task2, 0)
-		return err == nil && st.Status == "1"
-	})
+	task2 := createClip(t, c, cam.DeviceSn, clipFrom, clipTo, sdk.StorageCloud)
+	finishedClip(t, c, cam.DeviceSn, task2, 30*time.Second)
 
 	// kill -9 while recording: after the restart every closed segment is listed and every
 	// listed one has its file.
@@ -194,10 +173,7 @@ func TestCloudRecording(t *testing.T) {
 	c = s.client(k) // the API has a new port
 	waitOnline(t, c, cam.DeviceSn, 1)
 	checkIndexMatchesFiles(t, s, c, cam.DeviceSn)
-	eventually(t, 30*time.Second, "the interrupted clip finished after the restart", func() bool {
-		st, err = c.GetClip(ctx(t), cam.DeviceSn, task2, 0)
-		return err == nil && st.Status == "1" && len(st.FileList) == 1
-	})
+	st = finishedClip(t, c, cam.DeviceSn, task2, 30*time.Second) // the interrupted clip finished after the restart
 	wantJPEG(t, st.FileList[0].FileThumbnail, 320, 240)
 
 	// Retention: with a 2 s "day", a 3-day plan keeps 6 s.
@@ -329,18 +305,8 @@ func TestDeviceStorageClip(t *testing.T) {
 	c := s.client(k)
 	cam, dev := addCamera(t, s, k, c, nil)
 	from := time.Now().Add(-time.Hour)
-	task, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: cam.DeviceSn, StartTime: ms(from), EndTime: ms(from.Add(4 * time.Second)), StorageType: sdk.StorageDevice})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st *sdk.ClipStatus
-	eventually(t, 40*time.Second, "device clip done", func() bool {
-		st, err = c.GetClip(ctx(t), cam.DeviceSn, task, 0)
-		return err == nil && st.Status != "2"
-	})
-	if st.Status != "1" || len(st.FileList) != 1 {
-		t.Fatalf("clip: %+v", st)
-	}
+	task := createClip(t, c, cam.DeviceSn, from, from.Add(4*time.Second), sdk.StorageDevice)
+	st := finishedClip(t, c, cam.DeviceSn, task, 40*time.Second)
 	if got := duration(t, st.FileList[0].FileAddr); got < 3 || got > 7 {
 		t.Fatalf("device clip lasts %.2f s for a 4 s range", got)
 	}
@@ -355,4 +321,42 @@ func TestDeviceStorageClip(t *testing.T) {
 	if len(leftovers) > 0 {
 		t.Fatalf("downloaded segments left behind: %v", leftovers)
 	}
+}
+
+// createClip starts a clip task (4.8.1) and returns its taskId.
+func createClip(t *testing.T, c *sdk.Client, sn string, from, to time.Time, storage string) string {
+	t.Helper()
+	task, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: sn, StartTime: ms(from), EndTime: ms(to), StorageType: storage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+// finishedClip waits until a clip task leaves status 2 and checks it made its one file.
+func finishedClip(t *testing.T, c *sdk.Client, sn, task string, timeout time.Duration) *sdk.ClipStatus {
+	t.Helper()
+	var st *sdk.ClipStatus
+	eventually(t, timeout, "clip "+task+" done", func() bool {
+		var err error
+		st, err = c.GetClip(ctx(t), sn, task, 0)
+		return err == nil && st.Status != "2"
+	})
+	if st.Status != "1" || len(st.FileList) != 1 {
+		t.Fatalf("clip: %+v", st)
+	}
+	return st
+}
+
+// wantCloudClip clips [from, to] of the cloud recordings and checks the MP4's duration and
+// the thumbnail.
+func wantCloudClip(t *testing.T, c *sdk.Client, sn string, from, to time.Time) (string, *sdk.ClipStatus) {
+	t.Helper()
+	task := createClip(t, c, sn, from, to, sdk.StorageCloud)
+	st := finishedClip(t, c, sn, task, 30*time.Second)
+	if got, want := duration(t, st.FileList[0].FileAddr), to.Sub(from).Seconds(); got < want-1 || got > want+2.5 {
+		t.Fatalf("clip lasts %.2f s for a %.2f s range", got, want)
+	}
+	wantJPEG(t, st.FileList[0].FileThumbnail, 320, 240)
+	return task, st
 }

@@ -215,22 +215,7 @@ func TestS3Storage(t *testing.T) {
 
 	// A clip across the segments: exported from the bucket's segments into it.
 	clipFrom, clipTo := from.Add(time.Second), to.Add(-time.Second)
-	task, err := c.CreateClip(ctx(t), sdk.ClipRequest{DeviceSn: cam.DeviceSn, StartTime: ms(clipFrom), EndTime: ms(clipTo), StorageType: "0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st *sdk.ClipStatus
-	eventually(t, 30*time.Second, "clip done", func() bool {
-		st, err = c.GetClip(ctx(t), cam.DeviceSn, task, 0)
-		return err == nil && st.Status != "2"
-	})
-	if st.Status != "1" || len(st.FileList) != 1 {
-		t.Fatalf("clip: %+v", st)
-	}
-	if got, want := duration(t, st.FileList[0].FileAddr), clipTo.Sub(clipFrom).Seconds(); got < want-1 || got > want+2.5 {
-		t.Fatalf("clip lasts %.2f s for a %.2f s range", got, want)
-	}
-	wantJPEG(t, st.FileList[0].FileThumbnail, 320, 240)
+	wantCloudClip(t, c, cam.DeviceSn, clipFrom, clipTo)
 	if n := len(s3.objects(s3Prefix + "/clips/" + k.AppID + "/")); n != 2 {
 		t.Errorf("%d clip objects in the bucket, want 2 (MP4 and thumbnail)", n)
 	}
